@@ -1,0 +1,88 @@
+# pcw - the parallel C workbook.
+#   make            build the grader, the tests, every chapter and solution
+#   make grade      install what is missing, then grade chapters/ (SUB=dir, CH=NN)
+#   make test       install what is missing, then run every test
+#   make chapters   build your chapter programs into build/chapters/NN-slug/PROG
+#   make hint CH=NN the chapter's hints
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror
+STD     := -std=c17 -D_DEFAULT_SOURCE
+# The contract's flags for chapter programs (../shared/CONTRACT.md).
+CHAPTER_CFLAGS := $(STD) -O2 -g -pthread -Wall -Wextra -Igrader/include
+CHAPTER_LIBS   := -lrt -lm
+
+DEBIAN_PACKAGES := gcc clang make valgrind check libjansson-dev pkg-config gnuplot-nox \
+                   libclang-rt-dev tmux inotify-tools bubblewrap python3 iproute2
+
+GRADER_SRC := $(filter-out grader/probe.c,$(wildcard grader/*.c))
+GRADER_OBJ := $(GRADER_SRC:grader/%.c=build/grader/%.o)
+LIB_OBJ    := $(filter-out build/grader/grade.o,$(GRADER_OBJ))
+TEST_SRC   := $(wildcard tests/*.c)
+JANSSON    := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+CHAPTER_SRC  := $(wildcard chapters/[0-9][0-9]-*/*.c)
+SOLUTION_SRC := $(wildcard solutions/[0-9][0-9]-*/*.c)
+CHAPTER_BIN  := $(CHAPTER_SRC:%.c=build/%)
+SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
+
+SUB ?= chapters
+GRADE_FLAGS ?=
+
+.PHONY: all deps grade test unit-tests contract chapters solutions hint clean
+all: grader/grade grader/probe.so tests/run_tests chapters solutions
+
+# Installs the Debian packages that are missing (needs root or sudo), once.
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null \
+	    || { echo "could not install:$$missing" >&2; exit 1; }; \
+	fi
+
+build/grader/%.o: grader/%.c grader/*.h | build/grader
+	$(CC) $(STD) $(CFLAGS) $(WARN) -c $< -o $@
+
+build/grader:
+	mkdir -p $@
+
+grader/grade: $(GRADER_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(JANSSON) -lm
+
+grader/probe.so: grader/probe.c
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -shared $< -o $@ -ldl
+
+tests/run_tests: $(TEST_SRC) tests/*.h $(LIB_OBJ)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Igrader $(TEST_SRC) $(LIB_OBJ) -o $@ $(CHECK_LIBS) $(JANSSON) -lm
+
+build/chapters/% build/solutions/%: grader/include/pcw.h
+build/%: %.c grader/include/pcw.h
+	@mkdir -p $(@D)
+	$(CC) $(CHAPTER_CFLAGS) $< -o $@ $(CHAPTER_LIBS)
+
+chapters: $(CHAPTER_BIN)
+solutions: $(SOLUTION_BIN)
+
+# Grading your work exits 0 even when tests fail (the report says what to do next);
+# grader/grade itself exits 1 for instructors' scripts.
+grade: deps
+	@$(MAKE) --no-print-directory grader/grade grader/probe.so
+	@grader/grade $(if $(CH),-c $(CH)) $(GRADE_FLAGS) $(SUB); rc=$$?; [ $$rc -le 1 ]
+
+hint: grader/grade
+	@grader/grade --hint $(or $(CH),1)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	tests/run_tests
+	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
+
+clean:
+	rm -rf build grader/grade grader/probe.so tests/run_tests

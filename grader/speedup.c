@@ -1,0 +1,150 @@
+/* speedup.c - the timed pass: how much faster the "fast" command line is than the "slow"
+ * one, for the student and for the reference, measured in the same run, interleaved,
+ * median of several runs. The student passes at a tolerance of the reference's ratio. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+
+struct timing {
+    double slow, fast; /* median wall seconds */
+};
+
+/* Reference numbers measured once and reused (a batch, or --reference-numbers FILE). */
+static json_t *known_reference;
+
+void speedup_use_reference_numbers(json_t *numbers)
+{
+    json_decref(known_reference);
+    known_reference = json_incref(numbers);
+}
+
+json_t *speedup_reference_numbers(void)
+{
+    if (!known_reference)
+        known_reference = json_object();
+    return known_reference;
+}
+
+static char *reference_key(const struct grading *g, const struct test *t)
+{
+    return xasprintf("%s/%s", g->chapter->dir, t->id);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *xs, int n)
+{
+    qsort(xs, (size_t)n, sizeof *xs, compare_doubles);
+    return n % 2 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
+}
+
+/* One timed run; false (v filled) when it failed or its exit status was not 0. */
+static bool timed_run(struct grading *g, const struct test *t, enum who who, char **args,
+                      double *seconds, struct verdict *v)
+{
+    struct run_result r;
+    run_program(g, who, t, args, NULL, &r);
+    bool ok = !run_failed(&r, t, v);
+    if (ok && (!r.exited || r.exit_code != 0)) {
+        char *shown = args_text(args);
+        char *expected = xasprintf("'%s %s' succeeds while timed", g->chapter->program, shown);
+        char *why = describe_ending(&r, &t->limits);
+        failf(v, expected, "%s", why);
+        free(shown), free(expected), free(why);
+        ok = false;
+    }
+    if (ok && who == REFERENCE && !r.exited)
+        fatal("%s: the reference failed a timed run", g->chapter->dir);
+    *seconds = r.wall_s;
+    run_result_free(&r);
+    return ok;
+}
+
+static void check_speedup(struct grading *g, const struct test *t, struct verdict *v)
+{
+    if (!g->options->speedup) {
+        skip(v, "timed pass turned off (--no-speedup)");
+        return;
+    }
+    int cpus = online_cpu_count();
+    int min_cpus = (int)param_int(t, "min_cpus", 2);
+    if (cpus < min_cpus) {
+        skip(v, "this machine has %d CPU%s; a speedup needs at least %d", cpus,
+             cpus == 1 ? "" : "s", min_cpus);
+        return;
+    }
+    int runs = g->options->speedup_runs > 0 ? g->options->speedup_runs : (int)param_int(t, "runs", 5);
+    double tolerance = param_real(t, "tolerance", 0.8);
+    double min_reference = param_real(t, "min_reference", 1.2);
+    const char *slow_name = json_string_value(json_object_get(t->params, "slow_name"));
+    const char *fast_name = json_string_value(json_object_get(t->params, "fast_name"));
+    char **slow = args_from_json(g, json_object_get(t->params, "slow"));
+    char **fast = args_from_json(g, json_object_get(t->params, "fast"));
+    char *key = reference_key(g, t);
+    json_t *known = json_object_get(speedup_reference_numbers(), key);
+    bool measure_reference = !json_is_object(known);
+
+    double *times = xcalloc((size_t)runs * 4, sizeof *times);
+    double *ref_slow = times, *ref_fast = times + runs, *stu_slow = times + 2 * runs,
+           *stu_fast = times + 3 * runs;
+    bool ok = true;
+    for (int i = 0; i < runs && ok; i++) {
+        /* Interleaved, so a drift in the machine's speed hits both programs alike. */
+        if (measure_reference)
+            timed_run(g, t, REFERENCE, slow, &ref_slow[i], v);
+        ok = timed_run(g, t, STUDENT, slow, &stu_slow[i], v);
+        if (measure_reference)
+            timed_run(g, t, REFERENCE, fast, &ref_fast[i], v);
+        ok = ok && timed_run(g, t, STUDENT, fast, &stu_fast[i], v);
+    }
+    struct timing ref, stu;
+    if (measure_reference) {
+        ref = (struct timing){median(ref_slow, runs), median(ref_fast, runs)};
+        json_t *entry = json_pack("{s:f, s:f, s:i}", "slow_s", ref.slow, "fast_s", ref.fast,
+                                  "runs", runs);
+        json_object_set_new(speedup_reference_numbers(), key, entry);
+    } else {
+        ref = (struct timing){json_real_value(json_object_get(known, "slow_s")),
+                              json_real_value(json_object_get(known, "fast_s"))};
+    }
+    if (ok) {
+        stu = (struct timing){median(stu_slow, runs), median(stu_fast, runs)};
+        double ref_ratio = ref.fast > 0 ? ref.slow / ref.fast : 0;
+        double stu_ratio = stu.fast > 0 ? stu.slow / stu.fast : 0;
+        double needed = tolerance * ref_ratio;
+        add_note(v, "speedup, median of %d runs each: student %.2fx (%s %.3f s, %s %.3f s); "
+                    "reference %.2fx (%.3f s, %.3f s)%s; pass at %.2fx (%.0f%% of the reference)",
+                 runs, stu_ratio, slow_name ? slow_name : "slow", stu.slow,
+                 fast_name ? fast_name : "fast", stu.fast, ref_ratio, ref.slow, ref.fast,
+                 measure_reference ? "" : " measured earlier", needed, tolerance * 100);
+        if (ref_ratio < min_reference) {
+            skip(v, "the reference itself shows only %.2fx here (less than %.2fx): this machine "
+                    "cannot tell a parallel program from a serial one", ref_ratio, min_reference);
+        } else if (stu_ratio >= needed) {
+            pass(v, t);
+        } else {
+            double part = (stu_ratio - 1) / (needed - 1);
+            part = part < 0 ? 0 : part > 1 ? 1 : part;
+            char *expected = xasprintf("a speedup of at least %.2fx", needed);
+            failf(v, expected, "%.2fx", stu_ratio);
+            v->score = floor(part * t->points * 10) / 10;
+            free(expected);
+        }
+    }
+    free(times);
+    free(key);
+    args_free(slow);
+    args_free(fast);
+}
+
+const struct check_entry speedup_checks[] = {
+    {"speedup", check_speedup},
+    {NULL, NULL},
+};
