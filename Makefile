@@ -32,7 +32,7 @@ SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
 SUB ?= chapters
 GRADE_FLAGS ?=
 
-.PHONY: all deps grade test unit-tests contract chapters solutions hint clean
+.PHONY: all deps grade test chapters solutions hint readme clean
 all: grader/grade grader/probe.so tests/run_tests chapters solutions
 
 # Installs the Debian packages that are missing (needs root or sudo), once.
@@ -86,3 +86,10 @@ test: deps
 
 clean:
 	rm -rf build grader/grade grader/probe.so tests/run_tests
+
+# Rewrites the README's chapter list from the chapter table.
+readme: grader/grade
+	@grader/grade --list --markdown > build/chapters.md
+	@awk 'BEGIN { while ((getline l < "build/chapters.md") > 0) list = list l "\n" } \
+	  /^<!-- chapters:/ { print; printf "%s", list; skip = 1; next } \
+	  /^<!-- end of chapters -->/ { skip = 0 } !skip' README.md > build/README.md && mv build/README.md README.md

@@ -8,11 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *official_include;
+static char *official_include;
 
 void build_init(const char *include_dir)
 {
-    official_include = include_dir;
+    /* The compiler runs in the build folder, so the path must not be relative. */
+    free(official_include);
+    official_include = realpath(include_dir, NULL);
+    if (!official_include)
+        fatal("%s: %s", include_dir, strerror(errno));
 }
 
 char *find_program(const char *name)

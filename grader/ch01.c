@@ -25,7 +25,7 @@ static bool run_hello(struct grading *g, const struct test *t, bool probe, struc
     if (run_failed(&h->r, t, v))
         return false;
     if (!h->r.exited || h->r.exit_code != 0) {
-        failf(v, "exit status 0", "exit status %d", h->r.exit_code);
+        verdict_failf(v, "exit status 0", "exit status %d", h->r.exit_code);
         return false;
     }
     return true;
@@ -60,7 +60,7 @@ static void check_hello_lines(struct grading *g, const struct test *t, struct ve
         if (!ok)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 static void check_hello_last_line(struct grading *g, const struct test *t, struct verdict *v)
@@ -78,7 +78,7 @@ static void check_hello_last_line(struct grading *g, const struct test *t, struc
             if (strcmp(last, expected) != 0) {
                 char *shown = shorten(last, strlen(last), 200);
                 char *want = xasprintf("last line '%s' (-t %d)", expected, h.threads);
-                failf(v, want, "last line '%s'", shown);
+                verdict_failf(v, want, "last line '%s'", shown);
                 free(shown), free(want);
                 ok = false;
             }
@@ -88,7 +88,7 @@ static void check_hello_last_line(struct grading *g, const struct test *t, struc
         if (!ok)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 static void check_hello_threads_ran(struct grading *g, const struct test *t, struct verdict *v)
@@ -101,10 +101,10 @@ static void check_hello_threads_ran(struct grading *g, const struct test *t, str
                                    h.threads, h.threads);
         if (e.threads_started != h.threads || e.threads_finished != h.threads ||
             e.joins != h.threads)
-            failf(v, expected, "%d threads started, %d finished, %d joined",
+            verdict_failf(v, expected, "%d threads started, %d finished, %d joined",
                   e.threads_started, e.threads_finished, e.joins);
         else
-            pass(v, t);
+            verdict_pass(v, t);
         free(expected);
         events_free(&e);
     }

@@ -53,7 +53,7 @@ static bool run_fork_hello(struct grading *g, const struct test *t, bool probe, 
     if (run_failed(&f->r, t, v))
         return false;
     if (!f->r.exited || f->r.exit_code != 0) {
-        failf(v, "exit status 0", "exit status %d", f->r.exit_code);
+        verdict_failf(v, "exit status 0", "exit status %d", f->r.exit_code);
         return false;
     }
     if (f->count == 0 || !parse_first(f->lines[0], &f->parent))
@@ -83,10 +83,10 @@ static void check_fork_parent_lines(struct grading *g, const struct test *t, str
             read_events(g, &e);
             long long sum = (long long)f.procs * (f.procs + 1) / 2;
             if (f.parent < 0) {
-                failf(v, "first line 'parent P: x = 0 before fork'", "'%s'", line_or_none(&f, 0));
+                verdict_failf(v, "first line 'parent P: x = 0 before fork'", "'%s'", line_or_none(&f, 0));
                 ok = false;
             } else if (f.parent != e.main_pid) {
-                failf(v, "P in 'parent P: ...' is the parent's own pid (getpid())",
+                verdict_failf(v, "P in 'parent P: ...' is the parent's own pid (getpid())",
                       "P = %lld, the parent's pid is %lld", f.parent, e.main_pid);
                 ok = false;
             } else if (!f.last_ok || f.last_parent != f.parent || f.reaped != f.procs ||
@@ -94,7 +94,7 @@ static void check_fork_parent_lines(struct grading *g, const struct test *t, str
                 char *expected = xasprintf("last line 'parent %lld: reaped %d children, exit "
                                            "status sum = %lld, x = 0' (-p %d)",
                                            f.parent, f.procs, sum, f.procs);
-                failf(v, expected, "'%s'", line_or_none(&f, f.count - 1));
+                verdict_failf(v, expected, "'%s'", line_or_none(&f, f.count - 1));
                 free(expected);
                 ok = false;
             }
@@ -104,7 +104,7 @@ static void check_fork_parent_lines(struct grading *g, const struct test *t, str
         if (!ok)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 static void check_fork_child_lines(struct grading *g, const struct test *t, struct verdict *v)
@@ -136,7 +136,7 @@ static void check_fork_child_lines(struct grading *g, const struct test *t, stru
         if (!ok)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 static void check_fork_real_children(struct grading *g, const struct test *t, struct verdict *v)
@@ -149,7 +149,7 @@ static void check_fork_real_children(struct grading *g, const struct test *t, st
                                    "pid (getpid() in the child), all different", f.procs);
         bool ok = true;
         if (e.forks != f.procs) {
-            failf(v, expected, "the parent called fork %d times", e.forks);
+            verdict_failf(v, expected, "the parent called fork %d times", e.forks);
             ok = false;
         }
         long long *seen = xcalloc(f.count + 1, sizeof *seen);
@@ -166,7 +166,7 @@ static void check_fork_real_children(struct grading *g, const struct test *t, st
                 repeated |= seen[k] == pid;
             seen[n_seen++] = pid;
             if (pid == e.main_pid || !forked || repeated) {
-                failf(v, expected, "'%s': %s", f.lines[i],
+                verdict_failf(v, expected, "'%s': %s", f.lines[i],
                       pid == e.main_pid ? "that is the parent's pid"
                       : repeated        ? "another child printed the same pid"
                                         : "no child of the parent had that pid");
@@ -174,11 +174,11 @@ static void check_fork_real_children(struct grading *g, const struct test *t, st
             }
         }
         if (ok && n_seen != (size_t)f.procs) {
-            failf(v, expected, "%zu child lines", n_seen);
+            verdict_failf(v, expected, "%zu child lines", n_seen);
             ok = false;
         }
         if (ok)
-            pass(v, t);
+            verdict_pass(v, t);
         free(seen);
         free(expected);
         events_free(&e);
@@ -191,13 +191,13 @@ static void check_fork_separate_memory(struct grading *g, const struct test *t, 
     struct fork_run f;
     if (run_fork_hello(g, t, false, &f, v)) {
         if (!f.last_ok)
-            failf(v, "last line ending 'x = 0'", "'%s'", line_or_none(&f, f.count - 1));
+            verdict_failf(v, "last line ending 'x = 0'", "'%s'", line_or_none(&f, f.count - 1));
         else if (f.last_x != 0)
-            failf(v, "x = 0 in the parent after the children set their own x",
+            verdict_failf(v, "x = 0 in the parent after the children set their own x",
                   "x = %lld: the children changed the parent's x, so they do not have "
                   "their own copy of memory", f.last_x);
         else
-            pass(v, t);
+            verdict_pass(v, t);
     }
     fork_done(&f);
 }

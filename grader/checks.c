@@ -11,13 +11,13 @@
 
 /* ---- verdicts ---- */
 
-void pass(struct verdict *v, const struct test *t)
+void verdict_pass(struct verdict *v, const struct test *t)
 {
     v->status = PASS;
     v->score = t->points;
 }
 
-void fail(struct verdict *v, const char *expected, const char *found)
+void verdict_fail(struct verdict *v, const char *expected, const char *found)
 {
     v->status = FAIL;
     v->score = 0;
@@ -27,17 +27,17 @@ void fail(struct verdict *v, const char *expected, const char *found)
     v->found = found ? xstrdup(found) : NULL;
 }
 
-void failf(struct verdict *v, const char *expected, const char *fmt, ...)
+void verdict_failf(struct verdict *v, const char *expected, const char *fmt, ...)
 {
     char found[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(found, sizeof found, fmt, ap);
     va_end(ap);
-    fail(v, expected, found);
+    verdict_fail(v, expected, found);
 }
 
-void skip(struct verdict *v, const char *fmt, ...)
+void verdict_skip(struct verdict *v, const char *fmt, ...)
 {
     char why[1024];
     va_list ap;
@@ -180,7 +180,7 @@ bool run_failed(const struct run_result *r, const struct test *t, struct verdict
         return false;
     char *why = describe_ending(r, &t->limits);
     char *err = shorten(r->err.data, r->err.len, 300);
-    failf(v, "the program runs to the end by itself", "%s%s%s", why,
+    verdict_failf(v, "the program runs to the end by itself", "%s%s%s", why,
           r->err.len ? "\nstderr: " : "", err);
     free(why);
     free(err);
@@ -290,7 +290,7 @@ bool same_lines_any_order(char **expected, char **found, const char *what, struc
     if (n_missing == 0 && n_extra == 0)
         return true;
     char *expected_text = xasprintf("%zu %s (any order)", ne, what);
-    failf(v, expected_text, "%zu lines, %d missing, %d unexpected:%s%s", nf, n_missing,
+    verdict_failf(v, expected_text, "%zu lines, %d missing, %d unexpected:%s%s", nf, n_missing,
           n_extra, missing.data ? missing.data : "", extra.data ? extra.data : "");
     free(expected_text);
     buf_free(&missing);
@@ -303,11 +303,11 @@ bool same_lines_any_order(char **expected, char **found, const char *what, struc
 static void check_warnings(struct grading *g, const struct test *t, struct verdict *v)
 {
     if (!g->student->warnings) {
-        pass(v, t);
+        verdict_pass(v, t);
         return;
     }
     char *first = shorten(g->student->diagnostics, strlen(g->student->diagnostics), 600);
-    fail(v, "no warnings with -Wall -Wextra", first);
+    verdict_fail(v, "no warnings with -Wall -Wextra", first);
     free(first);
 }
 
@@ -333,7 +333,7 @@ static void check_usage(struct grading *g, const struct test *t, struct verdict 
             char *expected = xasprintf("'%s %s': exit status 2, nothing on stdout, and on "
                                        "stderr a line starting '%s'",
                                        g->chapter->program, shown, prefix);
-            failf(v, expected, "%s, stdout '%s', stderr '%s'", why, out, err);
+            verdict_failf(v, expected, "%s, stdout '%s', stderr '%s'", why, out, err);
             free(why), free(out), free(err), free(expected);
         }
         run_result_free(&r);
@@ -341,7 +341,7 @@ static void check_usage(struct grading *g, const struct test *t, struct verdict 
         if (!ok)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 static void check_reaped(struct grading *g, const struct test *t, struct verdict *v)
@@ -357,7 +357,7 @@ static void check_reaped(struct grading *g, const struct test *t, struct verdict
         if (bad) {
             char *expected = xasprintf("'%s %s' waits for every process it starts",
                                        g->chapter->program, shown);
-            failf(v, expected, "%d process%s still running or never reaped when it exited",
+            verdict_failf(v, expected, "%d process%s still running or never reaped when it exited",
                   r.strays, r.strays == 1 ? " was" : "es were");
             free(expected);
         }
@@ -366,7 +366,7 @@ static void check_reaped(struct grading *g, const struct test *t, struct verdict
         if (v->status == FAIL)
             return;
     }
-    pass(v, t);
+    verdict_pass(v, t);
 }
 
 /* Runs a tool (valgrind, or the tsan build) and reads its report. */
@@ -542,7 +542,7 @@ static void race_run(struct grading *g, const struct test *t, enum who who, char
 static void check_race(struct grading *g, const struct test *t, struct verdict *v)
 {
     if (!g->options->race) {
-        skip(v, "race pass turned off (--no-race)");
+        verdict_skip(v, "race pass turned off (--no-race)");
         return;
     }
     const char *tool = json_string_value(json_object_get(t->params, "tool"));
@@ -558,7 +558,7 @@ static void check_race(struct grading *g, const struct test *t, struct verdict *
             fatal("%s: the reference does not build with ThreadSanitizer: %s", g->chapter->dir,
                   g->reference_tsan.diagnostics ? g->reference_tsan.diagnostics : "?");
         if (tr.errors <= 0) {
-            skip(v, "%s did not flag the reference's racy mode on this machine, so its "
+            verdict_skip(v, "%s did not flag the reference's racy mode on this machine, so its "
                     "silence would prove nothing", tool);
             return;
         }
@@ -572,22 +572,22 @@ static void check_race(struct grading *g, const struct test *t, struct verdict *
     char *expected = xasprintf("no data race reported by %s for '%s %s'", tool,
                                g->chapter->program, shown);
     if (tr.errors == -2)
-        failf(v, expected, "the ThreadSanitizer build failed: %s\n%s", g->tsan.problem,
+        verdict_failf(v, expected, "the ThreadSanitizer build failed: %s\n%s", g->tsan.problem,
               g->tsan.diagnostics ? g->tsan.diagnostics : "");
     else if (tr.errors < 0)
-        failf(v, expected, "%s", tr.excerpt ? tr.excerpt : "the tool did not finish");
+        verdict_failf(v, expected, "%s", tr.excerpt ? tr.excerpt : "the tool did not finish");
     else if (tr.errors > 0)
-        failf(v, expected, "%d report%s, the first:\n%s", tr.errors, tr.errors == 1 ? "" : "s",
+        verdict_failf(v, expected, "%d report%s, the first:\n%s", tr.errors, tr.errors == 1 ? "" : "s",
               tr.excerpt ? tr.excerpt : "");
     else
-        pass(v, t);
+        verdict_pass(v, t);
     free(expected), free(shown), free(tr.excerpt);
 }
 
 static void check_memcheck(struct grading *g, const struct test *t, struct verdict *v)
 {
     if (!g->options->race) {
-        skip(v, "memory pass turned off (--no-race)");
+        verdict_skip(v, "memory pass turned off (--no-race)");
         return;
     }
     char **args = args_from_json(g, json_object_get(t->params, "args"));
@@ -598,15 +598,15 @@ static void check_memcheck(struct grading *g, const struct test *t, struct verdi
     char *expected = xasprintf("memcheck: no leaks, no memory errors, only stdin, stdout and "
                                "stderr open at exit, for '%s %s'", g->chapter->program, shown);
     if (tr.errors < 0)
-        failf(v, expected, "%s", tr.excerpt ? tr.excerpt : "memcheck did not finish");
+        verdict_failf(v, expected, "%s", tr.excerpt ? tr.excerpt : "memcheck did not finish");
     else if (tr.errors > 0)
-        failf(v, expected, "%d error%s, the first:\n%s", tr.errors, tr.errors == 1 ? "" : "s",
+        verdict_failf(v, expected, "%d error%s, the first:\n%s", tr.errors, tr.errors == 1 ? "" : "s",
               tr.excerpt ? tr.excerpt : "");
     else if (tr.open_fds > 0)
-        failf(v, expected, "%d file descriptor%s left open at exit: close the ends of pipes "
+        verdict_failf(v, expected, "%d file descriptor%s left open at exit: close the ends of pipes "
               "and files you no longer need", tr.open_fds, tr.open_fds == 1 ? "" : "s");
     else
-        pass(v, t);
+        verdict_pass(v, t);
     free(expected), free(shown), free(tr.excerpt);
 }
 

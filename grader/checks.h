@@ -19,6 +19,7 @@ struct verdict {
     char *expected; /* short, for people; may be NULL */
     char *found;
     char *note;     /* anything else worth saying: numbers, reasons for a skip */
+    const char *blocked_by; /* not run: this earlier test failed first */
 };
 
 struct grading_options {
@@ -90,11 +91,11 @@ void args_free(char **args);
 char *args_text(char **args); /* "-t 5 -x threads", for messages */
 
 /* Verdicts */
-void pass(struct verdict *v, const struct test *t);
-void fail(struct verdict *v, const char *expected, const char *found);
-void failf(struct verdict *v, const char *expected, const char *fmt, ...)
+void verdict_pass(struct verdict *v, const struct test *t);
+void verdict_fail(struct verdict *v, const char *expected, const char *found);
+void verdict_failf(struct verdict *v, const char *expected, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void skip(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void verdict_skip(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void add_note(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void verdict_free(struct verdict *v);
 

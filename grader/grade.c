@@ -101,8 +101,8 @@ static bool requirements_met(const struct chapter_result *cr, size_t upto, const
     for (const char **id = t->requires; *id; id++)
         for (size_t i = 0; i < upto; i++)
             if (strcmp(cr->tests[i].test->id, *id) == 0 && cr->tests[i].verdict.status == FAIL) {
-                fail(v, NULL, NULL);
-                add_note(v, "not checked until '%s' passes", cr->tests[i].test->name);
+                verdict_fail(v, NULL, NULL);
+                v->blocked_by = cr->tests[i].test->name;
                 return false;
             }
     return true;
@@ -153,9 +153,9 @@ static void grade_chapter(struct session *s, const struct chapter *c, struct cha
         struct verdict *v = &cr->tests[i].verdict;
         cr->tests[i].test = t;
         if (interrupted) {
-            skip(v, "grading was interrupted");
+            verdict_skip(v, "grading was interrupted");
         } else if (!student.ok) {
-            fail(v, NULL, NULL);
+            verdict_fail(v, NULL, NULL);
         } else if (requirements_met(cr, i, t, v)) {
             find_check(t->kind)(&g, t, v);
         }

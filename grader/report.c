@@ -74,15 +74,18 @@ void report_text(FILE *out, const struct report *r, bool colour)
             print_indented(out, "compiler", c->diagnostics, &s);
         }
         for (size_t j = 0; j < c->count; j++) {
-            const struct test_result *t = &c->tests[j];
+            const struct test_outcome *t = &c->tests[j];
             const struct verdict *v = &t->verdict;
             const char *colour_on = v->status == PASS ? s.pass : v->status == FAIL ? s.fail : s.skip;
             fprintf(out, "  %s%s%s  %-52s", colour_on, status_word(v->status), s.off, t->test->name);
             if (v->status == SKIP)
                 fprintf(out, "  - / %d\n", t->test->points);
+            else if (v->blocked_by || c->problem)
+                fprintf(out, "%3d / %d  %s(not checked until '%s' passes)%s\n", 0,
+                        t->test->points, s.dim, v->blocked_by ? v->blocked_by : "it builds", s.off);
             else
                 print_points(out, v->score, t->test->points);
-            if (v->status == FAIL && !c->problem) {
+            if (v->status == FAIL && !c->problem && !v->blocked_by) {
                 print_indented(out, "expected", v->expected, &s);
                 print_indented(out, "found", v->found, &s);
                 print_indented(out, "hint", t->test->hint, &s);
@@ -114,7 +117,7 @@ void report_text(FILE *out, const struct report *r, bool colour)
     }
 }
 
-static json_t *test_json(const struct chapter_result *c, const struct test_result *t)
+static json_t *test_json(const struct chapter_result *c, const struct test_outcome *t)
 {
     const struct verdict *v = &t->verdict;
     struct buf text = {0};
@@ -125,18 +128,21 @@ static json_t *test_json(const struct chapter_result *c, const struct test_resul
         buf_printf(&text, "expected: %s\n", v->expected);
     if (v->found)
         buf_printf(&text, "found: %s\n", v->found);
-    if (v->status == FAIL && t->test->hint && !c->problem)
+    if (v->blocked_by)
+        buf_printf(&text, "not checked until '%s' passes\n", v->blocked_by);
+    if (v->status == FAIL && t->test->hint && !c->problem && !v->blocked_by)
         buf_printf(&text, "hint: %s\n", t->test->hint);
     if (v->note)
         buf_printf(&text, "%s\n", v->note);
     /* jansson wants UTF-8: shorten() already turned every other byte into an escape. */
     char *safe = shorten(text.data, text.len, 8000);
     char *name = xasprintf("%s: %s", c->chapter->dir, t->test->name);
-    json_t *j = json_pack("{s:s, s:s, s:f, s:i, s:s, s:s, s:{s:s, s:s}}", "name", name,
+    json_t *j = json_pack("{s:s, s:s, s:f, s:i, s:s, s:s, s:{s:s, s:s, s:b}}", "name", name,
                           "number", "", "score", v->score,
                           "max_score", v->status == SKIP ? 0 : t->test->points, "output", safe,
                           "visibility", "visible", "extra_data", "verdict",
-                          status_word(v->status), "test_id", t->test->id);
+                          status_word(v->status), "test_id", t->test->id, "blocked",
+                          v->blocked_by != NULL || c->problem != NULL);
     if (!j)
         fatal("json_pack failed for %s", name);
     char *number = xasprintf("%d.%zu", c->chapter->number, (size_t)(t - c->tests) + 1);

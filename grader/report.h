@@ -7,7 +7,7 @@
 
 #include "checks.h"
 
-struct test_result {
+struct test_outcome {
     const struct test *test;
     struct verdict verdict;
 };
@@ -17,7 +17,7 @@ struct chapter_result {
     const char *source;      /* as the student knows it: chapters/01-threads-hello/hello.c */
     char *problem;           /* could not build: why */
     char *diagnostics;       /* compiler messages, trimmed */
-    struct test_result *tests;
+    struct test_outcome *tests;
     size_t count;
     double score;
     int max_score;           /* without skipped tests */

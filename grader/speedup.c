@@ -56,7 +56,7 @@ static bool timed_run(struct grading *g, const struct test *t, enum who who, cha
         char *shown = args_text(args);
         char *expected = xasprintf("'%s %s' succeeds while timed", g->chapter->program, shown);
         char *why = describe_ending(&r, &t->limits);
-        failf(v, expected, "%s", why);
+        verdict_failf(v, expected, "%s", why);
         free(shown), free(expected), free(why);
         ok = false;
     }
@@ -70,13 +70,13 @@ static bool timed_run(struct grading *g, const struct test *t, enum who who, cha
 static void check_speedup(struct grading *g, const struct test *t, struct verdict *v)
 {
     if (!g->options->speedup) {
-        skip(v, "timed pass turned off (--no-speedup)");
+        verdict_skip(v, "timed pass turned off (--no-speedup)");
         return;
     }
     int cpus = online_cpu_count();
     int min_cpus = (int)param_int(t, "min_cpus", 2);
     if (cpus < min_cpus) {
-        skip(v, "this machine has %d CPU%s; a speedup needs at least %d", cpus,
+        verdict_skip(v, "this machine has %d CPU%s; a speedup needs at least %d", cpus,
              cpus == 1 ? "" : "s", min_cpus);
         return;
     }
@@ -125,15 +125,15 @@ static void check_speedup(struct grading *g, const struct test *t, struct verdic
                  fast_name ? fast_name : "fast", stu.fast, ref_ratio, ref.slow, ref.fast,
                  measure_reference ? "" : " measured earlier", needed, tolerance * 100);
         if (ref_ratio < min_reference) {
-            skip(v, "the reference itself shows only %.2fx here (less than %.2fx): this machine "
+            verdict_skip(v, "the reference itself shows only %.2fx here (less than %.2fx): this machine "
                     "cannot tell a parallel program from a serial one", ref_ratio, min_reference);
         } else if (stu_ratio >= needed) {
-            pass(v, t);
+            verdict_pass(v, t);
         } else {
             double part = (stu_ratio - 1) / (needed - 1);
             part = part < 0 ? 0 : part > 1 ? 1 : part;
             char *expected = xasprintf("a speedup of at least %.2fx", needed);
-            failf(v, expected, "%.2fx", stu_ratio);
+            verdict_failf(v, expected, "%.2fx", stu_ratio);
             v->score = floor(part * t->points * 10) / 10;
             free(expected);
         }
