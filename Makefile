@@ -81,7 +81,7 @@ hint: grader/grade
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	tests/run_tests
+	tests/capped tests/run_tests
 	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
 
 clean:

@@ -133,7 +133,11 @@ void build_program(const struct chapter *c, const char *source, const char *out_
                    .file_mb = 256},
     };
     struct run_result r;
+    /* The compiler runs sandboxed too: #include "/etc/shadow" must show nothing. */
+    lend(out_dir);
     run_sandboxed(&spec, &r);
+    hand_back(out_dir);
+    hand_back(b->binary);
     b->diagnostics = xasprintf("%s%s", r.out.data, r.err.data);
     b->ok = r.started && r.exited && r.exit_code == 0 && access(b->binary, X_OK) == 0;
     b->warnings = b->ok && strstr(b->diagnostics, "warning:") != NULL;

@@ -130,16 +130,9 @@ char *args_text(char **args)
 
 /* ---- running ---- */
 
-static void empty_dir(const char *dir)
-{
-    remove_tree(dir);
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        fatal("mkdir %s: %s", dir, strerror(errno));
-}
-
 static char *events_path(struct grading *g)
 {
-    return xasprintf("%s.events", g->run_dir);
+    return xasprintf("%s/.pcw-events", g->run_dir);
 }
 
 void run_program(struct grading *g, enum who who, const struct test *t, char **args,
@@ -158,12 +151,11 @@ void run_program(struct grading *g, enum who who, const struct test *t, char **a
         argv[i + 1] = args[i];
     char *env[3] = {NULL};
     char *events = events_path(g);
+    prepare_run_dir(g->run_dir);
     if (o->probe) {
-        unlink(events);
         env[0] = xasprintf("LD_PRELOAD=%s", g->probe_lib);
         env[1] = xasprintf("PCW_PROBE_FILE=%s", events);
     }
-    empty_dir(g->run_dir);
     struct run_spec spec = {.argv = argv, .env = env, .input = o->input,
                             .input_len = o->input_len, .dir = g->run_dir,
                             .limits = t->limits};
@@ -413,8 +405,8 @@ static void run_valgrind(struct grading *g, const struct test *t, enum who who, 
     char *valgrind = find_program("valgrind");
     if (!valgrind)
         fatal("valgrind is not installed (make deps installs it)");
-    char *log = xasprintf("%s.vg", g->run_dir);
-    unlink(log);
+    prepare_run_dir(g->run_dir);
+    char *log = xasprintf("%s/.pcw-valgrind.log", g->run_dir);
     char *log_arg = xasprintf("--log-file=%s", log);
     char *tool_arg = xasprintf("--tool=%s", tool);
     const char *fixed_memcheck[] = {"--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
@@ -441,8 +433,6 @@ static void run_valgrind(struct grading *g, const struct test *t, enum who who, 
     limits.wall_s = param_real(t, "tool_wall_s", 120);
     limits.cpu_s = limits.wall_s * 2;
     limits.mem_mb = 0; /* valgrind reserves far more address space than it uses */
-    remove_tree(g->run_dir);
-    mkdir(g->run_dir, 0700);
     struct run_spec spec = {.argv = argv, .dir = g->run_dir, .limits = limits};
     struct run_result r;
     run_sandboxed(&spec, &r);
@@ -502,8 +492,7 @@ static void run_tsan(struct grading *g, const struct test *t, const char *binary
     limits.wall_s = param_real(t, "tool_wall_s", 120);
     limits.cpu_s = limits.wall_s * 2;
     limits.mem_mb = 0;
-    remove_tree(g->run_dir);
-    mkdir(g->run_dir, 0700);
+    prepare_run_dir(g->run_dir);
     struct run_spec spec = {.argv = argv, .env = env, .dir = g->run_dir, .limits = limits};
     struct run_result r;
     run_sandboxed(&spec, &r);
@@ -610,7 +599,8 @@ static void check_memcheck(struct grading *g, const struct test *t, struct verdi
     free(expected), free(shown), free(tr.excerpt);
 }
 
-extern const struct check_entry speedup_checks[], ch01_checks[], ch02_checks[];
+extern const struct check_entry speedup_checks[], ch01_checks[], ch02_checks[], ch03_checks[],
+    ch04_checks[], ch05_checks[], ch06_checks[], ch07_checks[], ch08_checks[];
 
 static const struct check_entry generic_checks[] = {
     {"warnings", check_warnings}, {"usage", check_usage},       {"reaped", check_reaped},
@@ -618,7 +608,8 @@ static const struct check_entry generic_checks[] = {
 };
 
 static const struct check_entry *const all_checks[] = {
-    generic_checks, speedup_checks, ch01_checks, ch02_checks, NULL,
+    generic_checks, speedup_checks, ch01_checks, ch02_checks, ch03_checks, ch04_checks,
+    ch05_checks,    ch06_checks,    ch07_checks, ch08_checks, NULL,
 };
 
 check_fn *find_check(const char *kind)

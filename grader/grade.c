@@ -28,6 +28,8 @@ static const char usage[] =
 
 static const char *json_path;
 static char *temp_root;
+
+static _Noreturn void usage_error(const char *fmt, const char *arg);
 static volatile sig_atomic_t interrupted;
 
 static void on_fatal(const char *message)
@@ -45,9 +47,11 @@ static void on_signal(int sig)
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "grade: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
+    char message[512];
+    snprintf(message, sizeof message, fmt, arg);
+    fprintf(stderr, "grade: %s\n%s", message, usage);
+    if (json_path)
+        report_json_failure(json_path, xasprintf("grade: %s", message));
     exit(EXIT_USAGE);
 }
 
@@ -113,7 +117,7 @@ static void build_reference(struct session *s, const struct chapter *c, struct b
 {
     *ref_dir = xasprintf("%s/reference-%s", temp_root, c->dir);
     *ref_source = xasprintf("%s/%s/%s.c", s->reference_dir, c->dir, c->program);
-    if (mkdir(*ref_dir, 0700) < 0 && errno != EEXIST)
+    if (mkdir(*ref_dir, 0711) < 0 && errno != EEXIST)
         fatal("mkdir %s: %s", *ref_dir, strerror(errno));
     build_program(c, *ref_source, *ref_dir, BUILD_PLAIN, ref);
     if (!ref->ok)
@@ -130,7 +134,7 @@ static void grade_chapter(struct session *s, const struct chapter *c, struct cha
     cr->source = source;
     char *work = xasprintf("%s/%s", temp_root, c->dir);
     char *run_dir = xasprintf("%s/run", work);
-    if (mkdir(work, 0700) < 0)
+    if (mkdir(work, 0711) < 0)
         fatal("mkdir %s: %s", work, strerror(errno));
 
     struct build student, reference;

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,12 +21,61 @@
 
 static volatile pid_t current_group;
 
+/* As root, RLIMIT_NPROC would not hold and the program could read anything: runs drop to
+ * this unprivileged user (nobody, or $PCW_SANDBOX_UID) and lose the network. */
+static uid_t sandbox_uid = (uid_t)-1;
+static bool network_isolated;
+
+bool sandbox_drops_privileges(void)
+{
+    return sandbox_uid != (uid_t)-1;
+}
+
+bool sandbox_network_isolated(void)
+{
+    return network_isolated;
+}
+
+void prepare_run_dir(const char *dir)
+{
+    remove_tree(dir);
+    if (mkdir(dir, 0700) < 0)
+        fatal("mkdir %s: %s", dir, strerror(errno));
+    if (sandbox_drops_privileges() && chown(dir, sandbox_uid, sandbox_uid) < 0)
+        fatal("chown %s: %s", dir, strerror(errno));
+}
+
+void lend(const char *path)
+{
+    if (sandbox_drops_privileges() && chown(path, sandbox_uid, sandbox_uid) < 0)
+        fatal("chown %s: %s", path, strerror(errno));
+}
+
+void hand_back(const char *path)
+{
+    if (sandbox_drops_privileges() && chown(path, 0, 0) < 0 && errno != ENOENT)
+        fatal("chown %s: %s", path, strerror(errno));
+}
+
 void sandbox_init(void)
 {
     /* Orphans of the program come to us, so none escapes the sweep and none is a zombie. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         fatal("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
+    if (geteuid() == 0) {
+        const char *uid = getenv("PCW_SANDBOX_UID");
+        sandbox_uid = (uid_t)(uid && *uid ? atol(uid) : 65534);
+        if (sandbox_uid == 0)
+            fatal("PCW_SANDBOX_UID must not be 0");
+        /* Probe once whether this kernel lets us take the network away. */
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+        int status;
+        network_isolated = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+                           WEXITSTATUS(status) == 0;
+    }
 }
 
 void sandbox_kill_current(void)
@@ -70,6 +123,26 @@ static long tasks_of_uid(uid_t uid)
     return tasks;
 }
 
+/* In a mount namespace of its own, the folders every user may write (/tmp ...) become
+ * read-only, except the run's own folder: a program can leave files nowhere else. */
+static bool seal_shared_dirs(const char *run_dir)
+{
+    static const char *const shared[] = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", NULL};
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return false;
+    for (int i = 0; shared[i]; i++) {
+        struct stat st;
+        if (stat(shared[i], &st) < 0)
+            continue;
+        if (mount(shared[i], shared[i], NULL, MS_BIND | MS_REC, NULL) < 0 ||
+            mount(NULL, shared[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+            return false;
+    }
+    /* A bind mount starts with its source's read-only flag: clear it explicitly. */
+    return mount(run_dir, run_dir, NULL, MS_BIND, NULL) == 0 &&
+           mount(NULL, run_dir, NULL, MS_REMOUNT | MS_BIND, NULL) == 0;
+}
+
 static void child_exec(const struct run_spec *spec, int in_fd, int out_fd, int err_fd,
                        int report_fd, rlim_t nproc)
 {
@@ -82,6 +155,13 @@ static void child_exec(const struct run_spec *spec, int in_fd, int out_fd, int e
         if (fd != report_fd)
             close(fd);
     if (chdir(spec->dir) < 0)
+        goto fail;
+    if (network_isolated && unshare(CLONE_NEWNET) < 0)
+        goto fail;
+    if (sandbox_drops_privileges() && !seal_shared_dirs(spec->dir))
+        goto fail;
+    if (sandbox_drops_privileges() &&
+        (setgroups(0, NULL) < 0 || setgid(sandbox_uid) < 0 || setuid(sandbox_uid) < 0))
         goto fail;
     const struct limits *l = &spec->limits;
     set_limit(RLIMIT_CORE, 0);
@@ -208,7 +288,8 @@ void run_sandboxed(const struct run_spec *spec, struct run_result *r)
         fatal("pipe: %s", strerror(errno));
     rlim_t nproc = 0;
     if (spec->limits.procs > 0)
-        nproc = (rlim_t)(tasks_of_uid(getuid()) + spec->limits.procs);
+        nproc = (rlim_t)(tasks_of_uid(sandbox_drops_privileges() ? sandbox_uid : getuid()) +
+                         spec->limits.procs);
 
     double start = monotonic_seconds();
     pid_t pid = fork();

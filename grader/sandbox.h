@@ -45,5 +45,10 @@ void run_result_free(struct run_result *result);
 /* "exit 3", "killed by SIGSEGV", "timed out after 5 s" ... */
 char *describe_ending(const struct run_result *result, const struct limits *limits);
 void sandbox_kill_current(void); /* from a signal handler: the running program dies */
+bool sandbox_drops_privileges(void); /* running as root: programs run as an unprivileged user */
+bool sandbox_network_isolated(void);
+void prepare_run_dir(const char *dir); /* empty, and writable by the programs run in it */
+void lend(const char *path);           /* writable by the programs for a while */
+void hand_back(const char *path);      /* back to root, out of the programs' reach */
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 static void (*fatal_hook)(const char *message);
 
@@ -192,6 +193,9 @@ char *make_temp_dir(const char *tag)
     char *path = xasprintf("%s/pcw-%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
     if (!mkdtemp(path))
         fatal("mkdtemp %s: %s", path, strerror(errno));
+    /* Others may pass through (a sandboxed run must reach its own folder) but not list it. */
+    if (chmod(path, 0711) < 0)
+        fatal("chmod %s: %s", path, strerror(errno));
     return path;
 }
 

@@ -1,7 +1,12 @@
 /* Every file in tests/variants/NN-slug/ is a submission with a known verdict, written in its
  * header:  expect-fail: IDS   expect-pass: IDS   expect-message: ID: TEXT
  * A failing test must fail for its own reason (not because an earlier one blocked it). */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +62,11 @@ static int check_variant(const struct chapter *c, const char *path, struct buf *
         char id[64], message[256];
         if (sscanf(m, "expect-message: %63[^:]: %255[^\n]", id, message) != 2)
             continue;
+        char *end = strstr(message, "*/");
+        if (end)
+            *end = '\0';
+        for (size_t n = strlen(message); n > 0 && message[n - 1] == ' '; n--)
+            message[n - 1] = '\0';
         const char *output = NULL;
         verdict_of(r, c->dir, id, NULL, &output);
         if (!output || !strstr(output, message)) {
@@ -72,29 +82,101 @@ static int check_variant(const struct chapter *c, const char *path, struct buf *
     return bad;
 }
 
-START_TEST(each_variant_gets_its_expected_verdicts)
+/* Grades every file of folder/NN-slug; returns how many there were. */
+static int check_folder(const struct chapter *c, const char *folder, struct buf *problems, int *bad)
 {
-    const struct chapter *c = &table->chapters[_i];
-    char *dir = xasprintf("tests/variants/%s", c->dir);
+    char *dir = xasprintf("%s/%s", folder, c->dir);
     DIR *d = opendir(dir);
-    ck_assert_msg(d != NULL, "%s: no variants for this chapter", dir);
-    struct buf problems = {0};
-    int variants = 0, bad = 0;
+    if (!d) {
+        free(dir);
+        return 0;
+    }
+    int variants = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n < 3 || strcmp(e->d_name + n - 2, ".c") != 0)
             continue;
         char *path = xasprintf("%s/%s", dir, e->d_name);
-        bad += check_variant(c, path, &problems);
+        *bad += check_variant(c, path, problems);
         variants++;
         free(path);
     }
     closedir(d);
-    ck_assert_msg(variants >= 3, "%s: only %d variants", dir, variants);
+    free(dir);
+    return variants;
+}
+
+START_TEST(each_variant_gets_its_expected_verdicts)
+{
+    const struct chapter *c = &table->chapters[_i];
+    struct buf problems = {0};
+    int bad = 0;
+    int variants = check_folder(c, "tests/variants", &problems, &bad);
+    ck_assert_msg(variants >= 3, "tests/variants/%s: only %d variants", c->dir, variants);
     ck_assert_msg(bad == 0, "%d wrong verdicts:%s", bad, problems.data);
     buf_free(&problems);
-    free(dir);
+}
+END_TEST
+
+static int listener = -1;
+
+static void listen_on_loopback(void)
+{
+    listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(47999)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(listener, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(listener, 8), 0);
+}
+
+START_TEST(hostile_submissions_are_contained)
+{
+    const struct chapter *c = table_find(table, "01");
+    unlink("/tmp/pcw-escaped");
+    listen_on_loopback();
+    struct buf problems = {0};
+    int bad = 0;
+    int variants = check_folder(c, "tests/hostile", &problems, &bad);
+    ck_assert_int_ge(variants, 6);
+    ck_assert_msg(bad == 0, "%d wrong verdicts:%s", bad, problems.data);
+    ck_assert_msg(access("/tmp/pcw-escaped", F_OK) != 0, "a submission wrote /tmp/pcw-escaped");
+    int conn = accept(listener, NULL, NULL);
+    ck_assert_msg(conn < 0, "a submission connected to 127.0.0.1:47999");
+    close(listener);
+    if (geteuid() == 0)
+        ck_assert_msg(system("pgrep -u 65534 >/dev/null") != 0,
+                      "processes of the sandbox user are still running");
+    /* Grading hostile work leaves a normal submission's result unchanged. */
+    const char *args[] = {"--no-speedup", "-c", "1", "solutions", NULL};
+    int status;
+    json_t *r = run_grader(args, &status, NULL);
+    ck_assert_int_eq(status, 0);
+    json_decref(r);
+    buf_free(&problems);
+}
+END_TEST
+
+START_TEST(a_symlink_to_a_secret_is_refused)
+{
+    char *sub = make_temp_dir("test-symlink");
+    char *dir = xasprintf("%s/01-threads-hello", sub);
+    char *file = xasprintf("%s/hello.c", dir);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(symlink("/etc/shadow", file), 0);
+    const char *args[] = {"-c", "1", sub, NULL};
+    int status;
+    char *text;
+    json_t *r = run_grader(args, &status, &text);
+    ck_assert_int_eq(status, 1);
+    ck_assert_ptr_nonnull(strstr(text, "symbolic link"));
+    ck_assert_ptr_null(strstr(text, "root:"));
+    json_decref(r);
+    free(text);
+    remove_tree(sub);
+    free(sub), free(dir), free(file);
 }
 END_TEST
 
@@ -106,5 +188,10 @@ Suite *variants_suite(void)
     tcase_set_timeout(tc, 900);
     tcase_add_loop_test(tc, each_variant_gets_its_expected_verdicts, 0, (int)table->count);
     suite_add_tcase(s, tc);
+    TCase *hostile = tcase_create("hostile submissions");
+    tcase_set_timeout(hostile, 300);
+    tcase_add_test(hostile, hostile_submissions_are_contained);
+    tcase_add_test(hostile, a_symlink_to_a_secret_is_refused);
+    suite_add_tcase(s, hostile);
     return s;
 }

@@ -401,6 +401,20 @@ static inline void Pthread_barrier_init(pthread_barrier_t *b, unsigned count)
         posix_error(rc, "pthread_barrier_init");
 }
 
+/* A barrier that works across fork when it lives in shared memory. */
+static inline void Pthread_barrier_init_shared(pthread_barrier_t *b, unsigned count)
+{
+    pthread_barrierattr_t attr;
+    int rc = pthread_barrierattr_init(&attr);
+    if (rc == 0)
+        rc = pthread_barrierattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    if (rc == 0)
+        rc = pthread_barrier_init(b, &attr, count);
+    if (rc != 0)
+        posix_error(rc, "pthread_barrier_init (process-shared)");
+    pthread_barrierattr_destroy(&attr);
+}
+
 /* Returns nonzero in exactly one of the threads released together. */
 static inline int Pthread_barrier_wait(pthread_barrier_t *b)
 {
