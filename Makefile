@@ -15,7 +15,7 @@ CHAPTER_CFLAGS := $(STD) -O2 -g -pthread -Wall -Wextra -Igrader/include
 CHAPTER_LIBS   := -lrt -lm
 
 DEBIAN_PACKAGES := gcc clang make valgrind check libjansson-dev pkg-config gnuplot-nox \
-                   libclang-rt-dev tmux inotify-tools bubblewrap python3 iproute2
+                   libclang-rt-dev tmux inotify-tools python3 procps
 
 GRADER_SRC := $(filter-out grader/probe.c,$(wildcard grader/*.c))
 GRADER_OBJ := $(GRADER_SRC:grader/%.c=build/grader/%.o)
