@@ -15,7 +15,7 @@ CHAPTER_CFLAGS := $(STD) -O2 -g -pthread -Wall -Wextra -Igrader/include
 CHAPTER_LIBS   := -lrt -lm
 
 DEBIAN_PACKAGES := gcc clang make valgrind check libjansson-dev pkg-config gnuplot-nox \
-                   libclang-rt-dev tmux inotify-tools python3 procps
+                   libclang-rt-dev tmux inotify-tools python3 procps zip unzip strace
 
 GRADER_SRC := $(filter-out grader/probe.c,$(wildcard grader/*.c))
 GRADER_OBJ := $(GRADER_SRC:grader/%.c=build/grader/%.o)
@@ -32,7 +32,7 @@ SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
 SUB ?= chapters
 GRADE_FLAGS ?=
 
-.PHONY: all deps grade test chapters solutions hint readme clean
+.PHONY: all deps grade test chapters solutions hint readme clean gradescope
 all: grader/grade grader/probe.so tests/run_tests chapters solutions
 
 # Installs the Debian packages that are missing (needs root or sudo), once.
@@ -85,7 +85,7 @@ test: deps
 	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
 
 clean:
-	rm -rf build grader/grade grader/probe.so tests/run_tests
+	rm -rf build dist grader/grade grader/probe.so tests/run_tests
 
 # Rewrites the README's chapter list from the chapter table.
 readme: grader/grade
@@ -93,3 +93,14 @@ readme: grader/grade
 	@awk 'BEGIN { while ((getline l < "build/chapters.md") > 0) list = list l "\n" } \
 	  /^<!-- chapters:/ { print; printf "%s", list; skip = 1; next } \
 	  /^<!-- end of chapters -->/ { skip = 0 } !skip' README.md > build/README.md && mv build/README.md README.md
+
+# Gradescope's autograder: setup.sh and run_autograder at the top of the zip, the workbook
+# (grader sources, chapter table, reference solutions) beside them.
+gradescope: dist/autograder.zip
+dist/autograder.zip: $(wildcard grader/*.c grader/*.h grader/include/*.h solutions/*/*.c) chapters/chapters.json Makefile
+	rm -rf build/gradescope && mkdir -p build/gradescope/source/chapters dist
+	cp grader/gradescope/setup.sh grader/gradescope/run_autograder build/gradescope/
+	cp -r Makefile grader solutions build/gradescope/source/
+	cp chapters/chapters.json build/gradescope/source/chapters/
+	rm -f build/gradescope/source/grader/grade build/gradescope/source/grader/probe.so
+	rm -f $@ && cd build/gradescope && zip -qr ../../$@ .

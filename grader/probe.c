@@ -145,3 +145,13 @@ pid_t wait3(int *status, int options, struct rusage *usage)
 {
     return wait4(-1, status, options, usage);
 }
+
+int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+    int (*real_waitid)(idtype_t, id_t, siginfo_t *, int) = real("waitid");
+    int rc = real_waitid(type, id, info, options);
+    if (rc == 0 && info && info->si_pid > 0 && !(options & WNOWAIT) &&
+        (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
+        record("reap %d %d\n", (int)getpid(), (int)info->si_pid);
+    return rc;
+}

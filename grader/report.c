@@ -180,10 +180,12 @@ bool report_json(const char *path, const struct report *r)
         const struct chapter_result *c = &r->chapters[i];
         for (size_t j = 0; j < c->count; j++)
             json_array_append_new(tests, test_json(c, &c->tests[j]));
-        json_array_append_new(chapters, json_pack("{s:s, s:f, s:i, s:b}", "chapter",
-                                                  c->chapter->dir, "score", c->score,
-                                                  "max_score", c->max_score, "passed",
-                                                  chapter_passed(c)));
+        json_t *entry = json_pack("{s:s, s:f, s:i, s:b}", "chapter", c->chapter->dir, "score",
+                                  c->score, "max_score", c->max_score, "passed",
+                                  chapter_passed(c));
+        if (c->problem)
+            json_object_set_new(entry, "problem", json_string(c->problem));
+        json_array_append_new(chapters, entry);
     }
     char *summary = xasprintf("pcw grader: %s, seed %llu: %g / %d", r->submission, r->seed,
                               score, max);

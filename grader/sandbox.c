@@ -223,7 +223,9 @@ static bool proc_stat(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session)
  * a process hands its own children to us. */
 static int sweep(pid_t group)
 {
-    int found = 0;
+    /* A killed process lingers until it is reaped: count each pid once. */
+    int found = 0, cap = 64;
+    pid_t *seen = xcalloc((size_t)cap, sizeof *seen);
     kill(-group, SIGKILL);
     for (int pass = 0; pass < 10000; pass++) {
         int this_pass = 0;
@@ -238,6 +240,14 @@ static int sweep(pid_t group)
             if (ppid == getpid() || pgrp == group || session == group) {
                 kill(pid, SIGKILL);
                 this_pass++;
+                bool known = false;
+                for (int i = 0; i < found && !known; i++)
+                    known = seen[i] == pid;
+                if (!known) {
+                    if (found == cap)
+                        seen = xrealloc(seen, (size_t)(cap *= 2) * sizeof *seen);
+                    seen[found++] = pid;
+                }
             }
         }
         closedir(proc);
@@ -245,11 +255,11 @@ static int sweep(pid_t group)
             ;
         if (this_pass == 0)
             break;
-        found += this_pass;
         usleep(1000);
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
     }
+    free(seen);
     return found;
 }
 

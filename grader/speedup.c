@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "checks.h"
+#include "speedup.h"
 
 struct timing {
     double slow, fast; /* median wall seconds */
@@ -15,10 +18,27 @@ struct timing {
 /* Reference numbers measured once and reused (a batch, or --reference-numbers FILE). */
 static json_t *known_reference;
 
-void speedup_use_reference_numbers(json_t *numbers)
+bool speedup_load_reference_numbers(const char *path)
 {
+    if (access(path, F_OK) != 0)
+        return false;
+    json_error_t error;
+    json_t *numbers = json_load_file(path, 0, &error);
+    if (!json_is_object(numbers))
+        fatal("%s:%d: reference numbers: %s", path, error.line,
+              numbers ? "must be a JSON object" : error.text);
     json_decref(known_reference);
-    known_reference = json_incref(numbers);
+    known_reference = numbers;
+    return true;
+}
+
+bool speedup_save_reference_numbers(const char *path)
+{
+    char *tmp = xasprintf("%s.tmp", path);
+    bool ok = json_dump_file(speedup_reference_numbers(), tmp, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 &&
+              rename(tmp, path) == 0;
+    free(tmp);
+    return ok;
 }
 
 json_t *speedup_reference_numbers(void)

@@ -247,3 +247,16 @@ int online_cpu_count(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }
+
+void copy_file(const char *from, const char *to, int mode)
+{
+    struct buf data = {0};
+    if (!read_file(from, &data, 64 << 20))
+        fatal("reading %s: %s", from, strerror(errno));
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0 || write(fd, data.data, data.len) != (ssize_t)data.len || close(fd) < 0)
+        fatal("writing %s: %s", to, strerror(errno));
+    if (chmod(to, (mode_t)mode) < 0)
+        fatal("chmod %s: %s", to, strerror(errno));
+    buf_free(&data);
+}

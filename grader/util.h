@@ -44,6 +44,7 @@ long long rng_range(struct rng *r, long long lo, long long hi); /* inclusive */
 char *make_temp_dir(const char *tag);
 void remove_tree(const char *path);
 bool read_file(const char *path, struct buf *out, size_t max);
+void copy_file(const char *from, const char *to, int mode);
 double monotonic_seconds(void);
 int online_cpu_count(void);
 
