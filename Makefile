@@ -32,7 +32,7 @@ SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
 SUB ?= chapters
 GRADE_FLAGS ?=
 
-.PHONY: all deps grade test chapters solutions hint readme clean gradescope
+.PHONY: all deps grade test chapters solutions hint readme clean gradescope plots
 all: grader/grade grader/probe.so tests/run_tests chapters solutions
 
 # Installs the Debian packages that are missing (needs root or sudo), once.
@@ -76,12 +76,18 @@ grade: deps
 	@$(MAKE) --no-print-directory grader/grade grader/probe.so
 	@grader/grade $(if $(CH),-c $(CH)) $(GRADE_FLAGS) $(SUB); rc=$$?; [ $$rc -le 1 ]
 
+# Lecture figures: benchmarks of the reference solutions, drawn with gnuplot (PNG and SVG).
+# PLOTS_QUICK=1 for a one-minute run; GRADEBOOK=file.csv for the class results figure.
+plots: deps
+	plots/run
+
 hint: grader/grade
 	@grader/grade --hint $(or $(CH),1)
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	tests/capped tests/run_tests
+	plots/run --draw-only && plots/check
 	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
 
 clean:
