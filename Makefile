@@ -3,7 +3,12 @@
 #   make grade      install what is missing, then grade chapters/ (SUB=dir, CH=NN)
 #   make test       install what is missing, then run every test
 #   make chapters   build your chapter programs into build/chapters/NN-slug/PROG
-#   make hint CH=NN the chapter's hints
+#   make next       grade chapters in order, stop at the first not done (FAST=1: no slow passes)
+#   make list       every chapter: status, score, hints seen
+#   make watch      re-check the current chapter on every save (CH=NN for another)
+#   make run CH=NN ARGS="..."  build a chapter with the grader's flags and run it
+#   make hint CH=NN the chapter's hints, one more each time (ALL=1: all of them)
+#   make skip CH=NN / make unskip CH=NN  leave a chapter for later, come back to it
 ifeq ($(origin CC),default)
 CC := gcc
 endif
@@ -17,9 +22,11 @@ CHAPTER_LIBS   := -lrt -lm
 DEBIAN_PACKAGES := gcc clang make valgrind check libjansson-dev pkg-config gnuplot-nox \
                    libclang-rt-dev tmux inotify-tools python3 procps zip unzip strace
 
-GRADER_SRC := $(filter-out grader/probe.c,$(wildcard grader/*.c))
+# Two mains, grade.c (the grader) and workbook.c (the student runner), over the same layers.
+GRADER_MAINS := grader/grade.c grader/workbook.c
+GRADER_SRC := $(filter-out grader/probe.c $(GRADER_MAINS),$(wildcard grader/*.c))
 GRADER_OBJ := $(GRADER_SRC:grader/%.c=build/grader/%.o)
-LIB_OBJ    := $(filter-out build/grader/grade.o,$(GRADER_OBJ))
+LIB_OBJ    := $(GRADER_OBJ)
 TEST_SRC   := $(wildcard tests/*.c)
 JANSSON    := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
@@ -32,8 +39,8 @@ SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
 SUB ?= chapters
 GRADE_FLAGS ?=
 
-.PHONY: all deps grade test chapters solutions hint readme clean gradescope plots
-all: grader/grade grader/probe.so tests/run_tests chapters solutions
+.PHONY: all deps grade test chapters solutions hint readme clean gradescope plots bench next list watch run skip unskip
+all: grader/grade grader/workbook grader/probe.so tests/run_tests chapters solutions
 
 # Installs the Debian packages that are missing (needs root or sudo), once.
 deps:
@@ -53,7 +60,10 @@ build/grader/%.o: grader/%.c grader/*.h | build/grader
 build/grader:
 	mkdir -p $@
 
-grader/grade: $(GRADER_OBJ)
+grader/grade: build/grader/grade.o $(GRADER_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(JANSSON) -lm
+
+grader/workbook: build/grader/workbook.o $(GRADER_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(JANSSON) -lm
 
 grader/probe.so: grader/probe.c
@@ -81,8 +91,25 @@ grade: deps
 plots: deps
 	plots/run
 
-hint: grader/grade
-	@grader/grade --hint $(or $(CH),1)
+# How fast and how steady the grader is, and the reference solutions' own numbers
+# (BENCH_REPEAT=20 for the repeatability run); writes plots/data/bench.tsv.
+bench: deps
+	plots/bench --repeat $(or $(BENCH_REPEAT),3)
+
+# The student runner (grader/workbook); each exits 0 even when a chapter is not done yet.
+WORKBOOK := @$(MAKE) --no-print-directory grader/workbook grader/probe.so && grader/workbook
+next: deps
+	$(WORKBOOK) next $(if $(FAST),--fast); rc=$$?; [ $$rc -le 1 ]
+list: grader/workbook
+	@grader/workbook list
+watch: deps
+	$(WORKBOOK) watch $(CH) $(if $(FAST),--fast)
+run: grader/workbook grader/probe.so
+	@grader/workbook run $(or $(CH),$(error make run needs CH=NN)) $(ARGS)
+hint: grader/workbook
+	@grader/workbook hint $(CH) $(if $(ALL),--all)
+skip unskip: grader/workbook
+	@grader/workbook $@ $(or $(CH),$(error make $@ needs CH=NN))
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -91,7 +118,7 @@ test: deps
 	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
 
 clean:
-	rm -rf build dist grader/grade grader/probe.so tests/run_tests
+	rm -rf build dist grader/grade grader/workbook grader/probe.so tests/run_tests
 
 # Rewrites the README's chapter list from the chapter table.
 readme: grader/grade
@@ -108,5 +135,5 @@ dist/autograder.zip: $(wildcard grader/*.c grader/*.h grader/include/*.h solutio
 	cp grader/gradescope/setup.sh grader/gradescope/run_autograder build/gradescope/
 	cp -r Makefile grader solutions build/gradescope/source/
 	cp chapters/chapters.json build/gradescope/source/chapters/
-	rm -f build/gradescope/source/grader/grade build/gradescope/source/grader/probe.so
+	rm -f build/gradescope/source/grader/grade build/gradescope/source/grader/workbook build/gradescope/source/grader/probe.so
 	rm -f $@ && cd build/gradescope && zip -qr ../../$@ .

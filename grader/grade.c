@@ -19,6 +19,7 @@
 #include "grading.h"
 #include "checks.h"
 #include "report.h"
+#include "session.h"
 #include "speedup.h"
 #include "table.h"
 
@@ -58,20 +59,6 @@ static _Noreturn void usage_error(const char *fmt, const char *arg)
     if (json_path)
         report_json_failure(json_path, xasprintf("grade: %s", message));
     exit(EXIT_USAGE);
-}
-
-/* The workbook's root: $PCW_ROOT, or the folder above the one holding this program. */
-static char *find_root(void)
-{
-    const char *env = getenv("PCW_ROOT");
-    if (env && *env)
-        return xstrdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n < 0)
-        fatal("readlink /proc/self/exe: %s", strerror(errno));
-    exe[n] = '\0';
-    return xstrdup(dirname(dirname(exe)));
 }
 
 static void print_list(const struct table *t, bool markdown)
@@ -168,9 +155,8 @@ int main(int argc, char **argv)
         report_json_failure(json_path, "grading did not finish");
 
     char *root = find_root();
-    char *table_path = xasprintf("%s/chapters/chapters.json", root);
-    struct table *table = table_load(table_path);
-    validate_kinds(table);
+    char *table_path;
+    struct table *table = session_load_table(root, &table_path);
     if (list) {
         print_list(table, markdown);
         table_free(table);
@@ -197,9 +183,7 @@ int main(int argc, char **argv)
     char *default_ref = xasprintf("%s/solutions", root);
     if (!s.reference_dir)
         s.reference_dir = default_ref;
-    char *probe = xasprintf("%s/grader/probe.so", root);
-    if (access(probe, R_OK) != 0)
-        fatal("%s is missing: run make first", probe);
+    char *probe = session_probe_path(root);
 
     const struct chapter **todo = xcalloc(table->count, sizeof *todo);
     size_t n_todo = 0;
@@ -227,17 +211,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     s.temp_root = temp_root = make_temp_dir("grade");
-    /* Private copies of what every build and run uses: readable by the sandbox user
-     * wherever the workbook lives, and out of reach of the programs being graded. */
-    char *include = xasprintf("%s/include", temp_root);
-    char *header = xasprintf("%s/pcw.h", include);
-    char *official = xasprintf("%s/grader/include/pcw.h", root);
-    if (mkdir(include, 0755) < 0)
-        fatal("mkdir %s: %s", include, strerror(errno));
-    copy_file(official, header, 0644);
-    build_init(include);
-    s.probe_lib = xasprintf("%s/probe.so", temp_root);
-    copy_file(probe, s.probe_lib, 0755);
+    session_private_copies(&s, root, probe);
 
     int status;
     if (batch.dir) {
@@ -259,7 +233,7 @@ int main(int argc, char **argv)
     remove_tree(temp_root);
     free(temp_root);
     free(todo);
-    free(include), free(header), free(official), free(probe);
+    free(probe);
     free(default_ref), free(s.probe_lib), free(table_path), free(root);
     table_free(table);
     if (grading_interrupted) {

@@ -13,6 +13,7 @@ int main(void)
     srunner_add_suite(runner, grading_suite());
     srunner_add_suite(runner, variants_suite());
     srunner_add_suite(runner, batch_suite());
+    srunner_add_suite(runner, workbook_suite());
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);

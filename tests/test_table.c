@@ -39,14 +39,22 @@ START_TEST(chapters_are_found_by_number_or_slug)
 }
 END_TEST
 
+static char path[] = "/tmp/pcw-table-XXXXXX";
+
+static void remove_table(const char *message)
+{
+    (void)message;
+    unlink(path);
+}
+
 static void load_text(const char *text)
 {
-    char path[] = "/tmp/pcw-table-XXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     freopen("/dev/null", "w", stderr);
+    set_fatal_hook(remove_table); /* these tests end in fatal(): clean up there */
     struct table *t = table_load(path);
     unlink(path);
     validate_kinds(t);

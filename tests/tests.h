@@ -14,6 +14,7 @@ Suite *report_suite(void);
 Suite *grading_suite(void);
 Suite *variants_suite(void);
 Suite *batch_suite(void);
+Suite *workbook_suite(void);
 
 /* Runs grader/grade with args (NULL-terminated, without the program name) and its report
  * into a temporary results.json; returns the parsed report (caller json_decref) and sets
