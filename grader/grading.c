@@ -31,16 +31,26 @@ static char *trimmed_diagnostics(const char *text, const char *from, const char 
     return out;
 }
 
+/* A test runs only once the tests it requires passed: after a failure it fails unchecked;
+ * after a skip (this machine could not judge) it is skipped too. */
 static bool requirements_met(const struct chapter_result *cr, size_t upto, const struct test *t,
                              struct verdict *v)
 {
     for (const char **id = t->requires; *id; id++)
-        for (size_t i = 0; i < upto; i++)
-            if (strcmp(cr->tests[i].test->id, *id) == 0 && cr->tests[i].verdict.status == FAIL) {
+        for (size_t i = 0; i < upto; i++) {
+            const struct test_outcome *before = &cr->tests[i];
+            if (strcmp(before->test->id, *id) != 0)
+                continue;
+            if (before->verdict.status == FAIL) {
                 verdict_fail(v, NULL, NULL);
-                v->blocked_by = cr->tests[i].test->name;
+                v->blocked_by = before->test->name;
                 return false;
             }
+            if (before->verdict.status == SKIP) {
+                verdict_skip(v, "'%s' was skipped", before->test->name);
+                return false;
+            }
+        }
     return true;
 }
 
@@ -98,7 +108,7 @@ static void grade_chapter(struct session *s, const char *submission, const struc
         const struct test *t = &c->tests[i];
         struct verdict *v = &cr->tests[i].verdict;
         cr->tests[i].test = t;
-        bool timed = strcmp(t->kind, "speedup") == 0;
+        bool timed = strcmp(t->kind, "speedup") == 0 || strcmp(t->kind, "pace") == 0;
         bool tool = strcmp(t->kind, "race") == 0 || strcmp(t->kind, "memcheck") == 0;
         if (grading_interrupted) {
             verdict_skip(v, "grading was interrupted");

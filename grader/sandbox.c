@@ -328,7 +328,7 @@ void run_sandboxed(const struct run_spec *spec, struct run_result *r)
     size_t cap = (size_t)(spec->limits.output_kb > 0 ? spec->limits.output_kb : 1024) << 10;
     size_t total = 0;
     double deadline = start + (spec->limits.wall_s > 0 ? spec->limits.wall_s : 10);
-    bool main_done = false;
+    bool main_done = false, watched = false;
     double drain_until = 0;
     int status = 0;
     struct rusage usage = {0};
@@ -341,6 +341,14 @@ void run_sandboxed(const struct run_spec *spec, struct run_result *r)
         }
         if (r->output_limited)
             break;
+        if (spec->watch && !watched && !main_done && now >= start + spec->watch_after_s) {
+            watched = true;
+            if (spec->watch(pid, spec->watch_context)) {
+                r->stopped_early = true;
+                break;
+            }
+            continue;
+        }
         if (main_done && ((out_fd < 0 && err_fd < 0) || now >= drain_until))
             break;
         struct pollfd p[4];
@@ -354,6 +362,8 @@ void run_sandboxed(const struct run_spec *spec, struct run_result *r)
         if (pidfd >= 0 && !main_done)
             i_pid = np, p[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
         double until = main_done ? drain_until : deadline;
+        if (spec->watch && !watched && start + spec->watch_after_s < until)
+            until = start + spec->watch_after_s;
         int wait_ms = (int)((until - now) * 1000) + 1;
         if (pidfd < 0 && !main_done && wait_ms > 10)
             wait_ms = 10;

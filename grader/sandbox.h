@@ -23,6 +23,12 @@ struct run_spec {
     size_t input_len;
     const char *dir;     /* working directory, writable by the run */
     struct limits limits;
+    /* Called once, watch_after_s into the run, with the program's pid: a check that must
+     * look at the running program (its processes, their CPU time). Returning true ends
+     * the run there (SIGKILL), reported as stopped_early. */
+    bool (*watch)(pid_t pid, void *context);
+    void *watch_context;
+    double watch_after_s;
 };
 
 struct run_result {
@@ -33,6 +39,7 @@ struct run_result {
     int term_signal;
     bool timed_out;
     bool output_limited;
+    bool stopped_early;  /* the watch callback ended it */
     struct buf out, err;
     double wall_s, cpu_s;
     int strays;        /* processes still running or unreaped when the program ended */

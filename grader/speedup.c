@@ -164,7 +164,47 @@ static void check_speedup(struct grading *g, const struct test *t, struct verdic
     args_free(fast);
 }
 
+/* The student's program against the reference on the same command line: no more than
+ * "factor" times slower (median of interleaved runs), partial credit up to twice that. */
+static void check_pace(struct grading *g, const struct test *t, struct verdict *v)
+{
+    if (!g->options->speedup) {
+        verdict_skip(v, "timed pass turned off (--no-speedup)");
+        return;
+    }
+    int runs = g->options->speedup_runs > 0 ? g->options->speedup_runs : (int)param_int(t, "runs", 5);
+    double factor = param_real(t, "factor", 2.0);
+    char **args = args_from_json(g, json_object_get(t->params, "args"));
+    char *shown = args_text(args);
+    double *times = xcalloc((size_t)runs * 2, sizeof *times);
+    bool ok = true;
+    for (int i = 0; i < runs && ok; i++) {
+        timed_run(g, t, REFERENCE, args, &times[i], v);
+        ok = timed_run(g, t, STUDENT, args, &times[runs + i], v);
+    }
+    if (ok) {
+        double ref = median(times, runs), stu = median(times + runs, runs);
+        double ratio = ref > 0 ? stu / ref : 0;
+        add_note(v, "'%s %s', median of %d runs each: student %.3f s, reference %.3f s (%.2fx "
+                    "the reference's time; pass at %.1fx or less)",
+                 g->chapter->program, shown, runs, stu, ref, ratio, factor);
+        if (ratio <= factor) {
+            verdict_pass(v, t);
+        } else {
+            char *expected = xasprintf("at most %.1fx the reference's time", factor);
+            verdict_failf(v, expected, "%.2fx", ratio);
+            double part = (2 * factor - ratio) / factor;
+            v->score = floor((part < 0 ? 0 : part) * t->points * 10) / 10;
+            free(expected);
+        }
+    }
+    free(times);
+    free(shown);
+    args_free(args);
+}
+
 const struct check_entry speedup_checks[] = {
     {"speedup", check_speedup},
+    {"pace", check_pace},
     {NULL, NULL},
 };

@@ -1,0 +1,196 @@
+/* gil - how many times can W workers call a function in SECONDS? The function is
+ * CPU-bound (a busy loop) or I/O-bound (a 1 ms sleep); the workers are threads or
+ * processes; -g makes threads share one global interpreter lock, as in CPython.
+ * Your part is the GIL: TODO 1 to TODO 6. Everything else is given. */
+#include "pcw.h"
+
+#include <stdbool.h>
+
+#define MAX_WORKERS 64
+#define CPU_ITERATIONS 7000           /* about 10 us on the 2-CPU lab machine */
+#define SWITCH_INTERVAL_NS 5000000L   /* CPython's sys.getswitchinterval(): 5 ms */
+
+enum kind { CPU, IO };
+enum mode { THREADS, PROCESSES };
+
+static const char *const kind_names[] = {"cpu", "io", NULL};
+static const char *const mode_names[] = {"threads", "processes", NULL};
+
+static int kind = CPU, mode = THREADS, workers = 4;
+static double seconds = 1.0;
+static bool use_gil;
+static double deadline;     /* now_seconds() when every worker stops */
+static long long *calls;    /* calls[i]: worker i's count, in memory children share */
+static uint64_t *results;   /* what the cpu work computed, so the compiler must do it */
+
+/* ---- The work: one "function call" of the benchmark. ---- */
+
+/* A chain of multiplications, each needing the last: real CPU work, a fixed amount of it. */
+static uint64_t work_cpu(uint64_t x)
+{
+    for (int i = 0; i < CPU_ITERATIONS; i++)
+        x = (x ^ (x >> 31)) * 0x9e3779b97f4a7c15U;
+    return x;
+}
+
+/* Stands for a blocking read: the thread sleeps in the kernel and uses no CPU. */
+static void work_io(void)
+{
+    struct timespec t = {0, 1000000L};
+    while (nanosleep(&t, &t) < 0)
+        if (errno != EINTR)
+            unix_error("nanosleep");
+}
+
+/* ---- The GIL: CPython's "new GIL" (3.2+) in miniature, with a fair line. ---- */
+
+struct gil {
+    /* TODO 1: the GIL's state: a mutex that guards all of it, whether a thread holds
+     * the GIL, the two counters of a fair line (the next ticket to hand out, the ticket
+     * whose turn it is), the drop request flag, and one condition per place in the line
+     * (pthread_cond_t turn[MAX_WORKERS]: ticket t waits on turn[t % MAX_WORKERS], so a
+     * drop can wake exactly the next thread). */
+    bool locked;
+};
+
+/* After fork each process has its own copy: processes never contend for it. */
+static struct gil gil;
+
+static void gil_init(void)
+{
+    /* TODO 2: initialise the mutex, the conditions and the counters (threads of one
+     * process share the GIL, so the ordinary kind of mutex and condition is right). */
+    gil.locked = false;
+}
+
+static void gil_destroy(void)
+{
+    /* TODO 2 (continued): destroy the mutex and the conditions. */
+}
+
+/* Blocks until this thread holds the GIL. */
+static void gil_take(void)
+{
+    if (!use_gil)
+        return;
+    /* TODO 3: under the mutex, draw a ticket and wait until the GIL is free and it is
+     * your ticket's turn. Wait at most one switch interval at a time
+     * (Pthread_cond_timedwait wants an absolute CLOCK_REALTIME time: clock_gettime plus
+     * SWITCH_INTERVAL_NS); if a whole interval passed and the line did not move, set
+     * the drop request. Then take the GIL, move the line on, clear the request. */
+}
+
+static void gil_drop(void)
+{
+    if (!use_gil)
+        return;
+    /* TODO 4: under the mutex, mark the GIL free and wake the thread whose turn is
+     * next. */
+}
+
+/* Between two calls, as CPython's eval loop does between bytecodes. */
+static void gil_check(void)
+{
+    if (!use_gil)
+        return;
+    /* TODO 5: if the drop request is set (read it under the mutex), drop the GIL and
+     * take it again: that puts this thread at the back of the line, so it cannot grab
+     * the GIL straight back while the waiter is still waking up. */
+}
+
+/* ---- Workers ---- */
+
+static void run_worker(int id)
+{
+    uint64_t x = (uint64_t)id + 1;
+    long long n = 0;
+    gil_take();
+    while (now_seconds() < deadline) {
+        if (kind == CPU) {
+            x = work_cpu(x);
+        } else {
+            /* TODO 6: CPython releases the GIL around a blocking call: do the same. */
+            work_io();
+        }
+        n++;
+        gil_check();
+    }
+    gil_drop();
+    calls[id] = n;
+    results[id] = x;
+}
+
+static void *worker_thread(void *arg)
+{
+    run_worker((int)(intptr_t)arg);
+    return NULL;
+}
+
+static void run_threads(void)
+{
+    pthread_t tids[MAX_WORKERS];
+    for (int i = 0; i < workers; i++)
+        Pthread_create(&tids[i], NULL, worker_thread, (void *)(intptr_t)i);
+    for (int i = 0; i < workers; i++)
+        Pthread_join(tids[i], NULL);
+}
+
+static void run_processes(void)
+{
+    pid_t pids[MAX_WORKERS];
+    for (int i = 0; i < workers; i++)
+        if ((pids[i] = Fork()) == 0) {
+            run_worker(i);
+            _exit(0);
+        }
+    for (int i = 0; i < workers; i++) {
+        int status;
+        Waitpid(pids[i], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            die("worker %d (pid %d) failed: status 0x%x", i, (int)pids[i], status);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    pcw_init(argv[0], "[-k cpu|io] [-x threads|processes] [-w WORKERS] [-d SECONDS] [-g]");
+    int opt;
+    while ((opt = getopt(argc, argv, ":k:x:w:d:g")) != -1) {
+        switch (opt) {
+        case 'k': kind = parse_choice("-k", optarg, kind_names); break;
+        case 'x': mode = parse_choice("-x", optarg, mode_names); break;
+        case 'w': workers = (int)parse_ll("-w WORKERS", optarg, 1, MAX_WORKERS); break;
+        case 'd': seconds = parse_double("-d SECONDS", optarg, 0, 3600); break;
+        case 'g': use_gil = true; break;
+        default: bad_option(opt);
+        }
+    }
+    if (optind != argc)
+        usage_error("unexpected argument '%s'", argv[optind]);
+
+    calls = Mmap_shared(sizeof *calls * MAX_WORKERS);
+    results = Mmap_shared(sizeof *results * MAX_WORKERS);
+    gil_init();
+    double start = now_seconds();
+    deadline = start + seconds;
+    if (mode == THREADS)
+        run_threads();
+    else
+        run_processes();
+    double elapsed = now_seconds() - start;
+
+    long long total = 0;
+    for (int i = 0; i < workers; i++)
+        total += calls[i];
+    printf("calls = %lld (per worker:", total);
+    for (int i = 0; i < workers; i++)
+        printf(" %lld", calls[i]);
+    printf(")\n");
+    fprintf(stderr, "%s: %s, %s, %d workers, GIL %s: %.3f s, %.0f calls/s\n", pcw_progname,
+            kind_names[kind], mode_names[mode], workers, use_gil ? "on" : "off", elapsed,
+            (double)total / elapsed);
+    gil_destroy();
+    Munmap(calls, sizeof *calls * MAX_WORKERS);
+    Munmap(results, sizeof *results * MAX_WORKERS);
+    return 0;
+}
