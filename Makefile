@@ -39,7 +39,7 @@ SOLUTION_BIN := $(SOLUTION_SRC:%.c=build/%)
 SUB ?= chapters
 GRADE_FLAGS ?=
 
-.PHONY: all deps grade test chapters solutions hint readme clean gradescope plots bench next list watch run skip unskip
+.PHONY: all deps grade test chapters solutions hint readme clean gradescope plots bench sanitize clang-check next list watch run skip unskip
 all: grader/grade grader/workbook grader/probe.so tests/run_tests chapters solutions
 
 # Installs the Debian packages that are missing (needs root or sudo), once.
@@ -76,6 +76,30 @@ build/chapters/% build/solutions/%: grader/include/pcw.h
 build/%: %.c grader/include/pcw.h
 	@mkdir -p $(@D)
 	$(CC) $(CHAPTER_CFLAGS) $< -o $@ $(CHAPTER_LIBS)
+
+# The grader and its unit suites again, built with AddressSanitizer and UBSan (make test).
+SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+build/san/grade: grader/grade.c $(GRADER_SRC) grader/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(SAN) $(WARN) grader/grade.c $(GRADER_SRC) -o $@ $(JANSSON) -lm
+
+build/san/run_tests: $(TEST_SRC) tests/*.h $(GRADER_SRC) grader/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(SAN) $(WARN) -Igrader $(TEST_SRC) $(GRADER_SRC) -o $@ $(CHECK_LIBS) $(JANSSON) -lm
+
+# Everything must also compile cleanly with clang (warnings are errors).
+clang-check:
+	@for f in grader/*.c; do clang $(STD) -O2 $(WARN) -fsyntax-only $$f || exit 1; done
+	@for f in tests/*.c; do clang $(STD) -O2 $(WARN) -Igrader -fsyntax-only $$f || exit 1; done
+	@for f in solutions/*/*.c chapters/[0-9]*/*.c tests/variants*/*/*.c tests/hostile/*/*.c; do \
+	  clang $(CHAPTER_CFLAGS) -Werror -fsyntax-only $$f || exit 1; done
+	@echo "clang: every source compiles without warnings"
+
+sanitize: build/san/grade build/san/run_tests grader/probe.so
+	for s in util table sandbox build report; do \
+	  ASAN_OPTIONS=detect_leaks=0 CK_RUN_SUITE=$$s build/san/run_tests || exit 1; done
+	PCW_ROOT=$(CURDIR) build/san/grade --no-race --no-speedup solutions > build/san/solutions.txt
+	PCW_ROOT=$(CURDIR) build/san/grade --no-race --no-speedup chapters > build/san/chapters.txt; [ $$? -eq 1 ]
 
 chapters: $(CHAPTER_BIN)
 solutions: $(SOLUTION_BIN)
@@ -114,6 +138,7 @@ skip unskip: grader/workbook
 test: deps
 	@$(MAKE) --no-print-directory all
 	tests/capped tests/run_tests
+	@$(MAKE) --no-print-directory sanitize clang-check
 	plots/run --draw-only && plots/check
 	@if [ -x ../shared/tools/contract-check ]; then ../shared/tools/contract-check solutions; else echo "contract-check: ../shared not here, skipped"; fi
 

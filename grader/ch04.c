@@ -111,17 +111,9 @@ static void check_counter_workers(struct grading *g, const struct test *t, struc
             return;
         struct events e;
         read_events(g, &e);
-        bool threads = k == 0;
-        bool ok = threads ? e.threads_started == workers && e.joins == workers && e.forks == 0
-                          : e.forks == workers && e.reaps == workers;
-        if (!ok) {
-            char *expected = xasprintf("-x %s -t %d: %d %s, each %s", kinds[k], workers, workers,
-                                       threads ? "threads" : "child processes",
-                                       threads ? "joined" : "reaped");
-            verdict_failf(v, expected, "%d threads started, %d joined, %d processes forked, %d reaped",
-                          e.threads_started, e.joins, e.forks, e.reaps);
-            free(expected);
-        }
+        char *run = xasprintf("-x %s -t %d", kinds[k], workers);
+        bool ok = expect_workers(&e, k == 0, workers, run, v);
+        free(run);
         events_free(&e);
         if (!ok)
             return;

@@ -67,17 +67,9 @@ static void check_queue_workers(struct grading *g, const struct test *t, struct 
             return;
         struct events e;
         read_events(g, &e);
-        int workers = producers + consumers;
-        bool ok = k == 0 ? e.threads_started == workers && e.joins == workers
-                         : e.forks == workers && e.reaps == workers;
-        if (!ok) {
-            char *expected = xasprintf("-x %s -p %d -c %d: %d %s, each %s", kinds[k], producers,
-                                       consumers, workers, k == 0 ? "threads" : "processes",
-                                       k == 0 ? "joined" : "reaped");
-            verdict_failf(v, expected, "%d threads started, %d joined, %d processes forked, %d reaped",
-                          e.threads_started, e.joins, e.forks, e.reaps);
-            free(expected);
-        }
+        char *run = xasprintf("-x %s -p %d -c %d", kinds[k], producers, consumers);
+        bool ok = expect_workers(&e, k == 0, producers + consumers, run, v);
+        free(run);
         events_free(&e);
         if (!ok)
             return;

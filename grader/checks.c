@@ -227,6 +227,22 @@ void read_events(struct grading *g, struct events *e)
     buf_free(&text);
 }
 
+bool expect_workers(const struct events *e, bool threads, int workers, const char *run,
+                    struct verdict *v)
+{
+    bool ok = threads ? e->threads_started == workers && e->joins == workers && e->forks == 0
+                      : e->forks == workers && e->reaps == workers;
+    if (!ok) {
+        char *expected = xasprintf("%s: %d %s, each %s", run, workers,
+                                   threads ? "threads" : "child processes",
+                                   threads ? "joined" : "reaped");
+        verdict_failf(v, expected, "%d threads started, %d joined, %d processes forked, %d reaped",
+                      e->threads_started, e->joins, e->forks, e->reaps);
+        free(expected);
+    }
+    return ok;
+}
+
 void events_free(struct events *e)
 {
     free(e->child_pids);

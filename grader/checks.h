@@ -83,6 +83,9 @@ struct events {
 };
 void read_events(struct grading *g, struct events *e);
 void events_free(struct events *e);
+/* Threads: exactly that many started and joined, no fork; processes: forked and reaped. */
+bool expect_workers(const struct events *e, bool threads, int workers, const char *run,
+                    struct verdict *v);
 
 /* Arguments: a JSON list of strings; "${LO..HI}" becomes a random whole number. */
 char **args_from_json(struct grading *g, json_t *list);
