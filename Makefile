@@ -20,7 +20,7 @@ CHAPTER_CFLAGS := $(STD) -O2 -g -pthread -Wall -Wextra -Igrader/include
 CHAPTER_LIBS   := -lrt -lm
 
 DEBIAN_PACKAGES := gcc clang make valgrind check libjansson-dev pkg-config gnuplot-nox \
-                   libclang-rt-dev tmux inotify-tools python3 procps zip unzip strace
+                   libclang-rt-dev tmux inotify-tools python3 procps zip unzip strace patch
 
 # Two mains, grade.c (the grader) and workbook.c (the student runner), over the same layers.
 GRADER_MAINS := grader/grade.c grader/workbook.c

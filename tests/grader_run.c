@@ -83,3 +83,20 @@ const char *verdict_of(json_t *report, const char *chapter_dir, const char *test
     }
     return NULL;
 }
+
+char *variant_source(const char *path, const char *chapter_dir, const char *program)
+{
+    size_t n = strlen(path);
+    if (n < 6 || strcmp(path + n - 6, ".patch") != 0)
+        return xstrdup(path);
+    /* A bad variant is kept as the mistake itself: a patch to the reference solution. */
+    char out[] = "/tmp/pcw-variant-XXXXXX";
+    int fd = mkstemp(out);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char *cmd = xasprintf("patch --quiet --force --output=%s solutions/%s/%s.c < %s", out,
+                          chapter_dir, program, path);
+    ck_assert_msg(system(cmd) == 0, "%s does not apply to the solution: %s", path, cmd);
+    free(cmd);
+    return xstrdup(out);
+}

@@ -26,10 +26,17 @@ static void sh(const char *fmt, ...)
 static void student(const char *name, const char *src01, const char *src02)
 {
     sh("mkdir -p %s/in/%s/01-threads-hello %s/in/%s/02-processes-hello", root, name, root, name);
-    if (src01)
-        sh("cp %s %s/in/%s/01-threads-hello/hello.c", src01, root, name);
-    if (src02)
-        sh("cp %s %s/in/%s/02-processes-hello/fork_hello.c", src02, root, name);
+    const char *srcs[] = {src01, src02}, *dirs[] = {"01-threads-hello", "02-processes-hello"},
+               *progs[] = {"hello", "fork_hello"};
+    for (int i = 0; i < 2; i++) {
+        if (!srcs[i])
+            continue;
+        char *source = variant_source(srcs[i], dirs[i], progs[i]);
+        sh("cp %s %s/in/%s/%s/%s.c", source, root, name, dirs[i], progs[i]);
+        if (strcmp(source, srcs[i]) != 0)
+            unlink(source);
+        free(source);
+    }
 }
 
 #define SOL1 "solutions/01-threads-hello/hello.c"
@@ -40,8 +47,8 @@ static void make_class(void)
     root = make_temp_dir("test-batch");
     student("s01-solution", SOL1, SOL2);
     student("s02-starter", "chapters/01-threads-hello/hello.c", "chapters/02-processes-hello/fork_hello.c");
-    student("s03-loop-variable", "tests/variants/01-threads-hello/bad_pointer_to_loop_variable.c", SOL2);
-    student("s04-no-wait", SOL1, "tests/variants/02-processes-hello/bad_sleep_instead_of_wait.c");
+    student("s03-loop-variable", "tests/variants/01-threads-hello/bad_pointer_to_loop_variable.patch", SOL2);
+    student("s04-no-wait", SOL1, "tests/variants/02-processes-hello/bad_sleep_instead_of_wait.patch");
     student("s05-infinite-loop", "tests/variants/01-threads-hello/infinite_loop.c", SOL2);
     student("s06-empty", NULL, NULL);
     student("s07-zip", SOL1, SOL2);

@@ -1,5 +1,7 @@
 /* Every file in tests/variants/NN-slug/ is a submission with a known verdict, written in its
  * header:  expect-fail: IDS   expect-pass: IDS   expect-message: ID: TEXT
+ * A correct alternative is a whole .c file; a mistake is a .patch to the reference solution,
+ * its header lines before the diff.
  * A failing test must fail for its own reason (not because an earlier one blocked it). */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -37,7 +39,11 @@ static int check_variant(const struct chapter *c, const char *path, struct buf *
     char *fails = header_value(text.data, "expect-fail:");
     char *passes = header_value(text.data, "expect-pass:");
     ck_assert_msg(fails && passes, "%s: header needs expect-fail: and expect-pass: lines", path);
-    char *sub = make_submission(c->dir, c->program, path);
+    char *source = variant_source(path, c->dir, c->program);
+    char *sub = make_submission(c->dir, c->program, source);
+    if (strcmp(source, path) != 0)
+        unlink(source);
+    free(source);
     char number[8];
     snprintf(number, sizeof number, "%d", c->number);
     const char *args[] = {"--no-speedup", "-c", number, sub, NULL};
@@ -121,7 +127,8 @@ static int check_folder(const struct chapter *c, const char *folder, struct buf 
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
-        if (n < 3 || strcmp(e->d_name + n - 2, ".c") != 0)
+        if (!(n > 2 && strcmp(e->d_name + n - 2, ".c") == 0) &&
+            !(n > 6 && strcmp(e->d_name + n - 6, ".patch") == 0))
             continue;
         char *path = xasprintf("%s/%s", dir, e->d_name);
         *bad += check_variant(c, path, problems);

@@ -22,6 +22,9 @@ Suite *workbook_suite(void);
 json_t *run_grader(const char *const *args, int *status, char **text);
 /* A submission folder holding one file: dir/NN-slug/PROG.c copied from source. */
 char *make_submission(const char *chapter_dir, const char *program, const char *source);
+/* A .c variant as it is, or a .patch applied to the reference solution in a temporary
+ * file (the caller unlinks it when it differs from path). */
+char *variant_source(const char *path, const char *chapter_dir, const char *program);
 /* The verdict of one test of a report: "PASS", "FAIL", "SKIP" or NULL; blocked when asked. */
 const char *verdict_of(json_t *report, const char *chapter_dir, const char *test_id, bool *blocked,
                        const char **output);
