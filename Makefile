@@ -83,6 +83,10 @@ build/san/grade: grader/grade.c $(GRADER_SRC) grader/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(SAN) $(WARN) grader/grade.c $(GRADER_SRC) -o $@ $(JANSSON) -lm
 
+build/san/workbook: grader/workbook.c $(GRADER_SRC) grader/*.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(SAN) $(WARN) grader/workbook.c $(GRADER_SRC) -o $@ $(JANSSON) -lm
+
 build/san/run_tests: $(TEST_SRC) tests/*.h $(GRADER_SRC) grader/*.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(SAN) $(WARN) -Igrader $(TEST_SRC) $(GRADER_SRC) -o $@ $(CHECK_LIBS) $(JANSSON) -lm
@@ -95,11 +99,15 @@ clang-check:
 	  clang $(CHAPTER_CFLAGS) -Werror -fsyntax-only $$f || exit 1; done
 	@echo "clang: every source compiles without warnings"
 
-sanitize: build/san/grade build/san/run_tests grader/probe.so
+sanitize: build/san/grade build/san/workbook build/san/run_tests grader/probe.so
 	for s in util table sandbox build report; do \
 	  ASAN_OPTIONS=detect_leaks=0 CK_RUN_SUITE=$$s build/san/run_tests || exit 1; done
 	PCW_ROOT=$(CURDIR) build/san/grade --no-race --no-speedup solutions > build/san/solutions.txt
 	PCW_ROOT=$(CURDIR) build/san/grade --no-race --no-speedup chapters > build/san/chapters.txt; [ $$? -eq 1 ]
+	rm -rf build/san/tree && mkdir -p build/san/tree && cp -r chapters solutions grader build/san/tree/
+	PCW_ROOT=$(CURDIR)/build/san/tree build/san/workbook list > /dev/null
+	PCW_ROOT=$(CURDIR)/build/san/tree build/san/workbook hint 1 > /dev/null
+	PCW_ROOT=$(CURDIR)/build/san/tree build/san/workbook next --fast > /dev/null; [ $$? -eq 1 ]
 
 chapters: $(CHAPTER_BIN)
 solutions: $(SOLUTION_BIN)
