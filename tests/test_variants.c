@@ -1,7 +1,7 @@
 /* Every file in tests/variants/NN-slug/ is a submission with a known verdict, written in its
  * header:  expect-fail: IDS   expect-pass: IDS   expect-message: ID: TEXT
- * A correct alternative is a whole .c file; a mistake is a .patch to the reference solution,
- * its header lines before the diff.
+ * A variant is a whole .c file, or a .patch to the reference solution with its header lines
+ * before the diff.
  * A failing test must fail for its own reason (not because an earlier one blocked it). */
 #include <arpa/inet.h>
 #include <dirent.h>
