@@ -22,6 +22,7 @@
 #include "build.h"
 #include "checks.h"
 #include "grading.h"
+#include "progress.h"
 #include "report.h"
 #include "session.h"
 #include "table.h"
@@ -41,9 +42,8 @@ struct style {
 };
 
 static struct {
-    char *root, *table_path, *progress_path, *probe;
+    char *root, *table_path, *probe;
     struct table *table;
-    json_t *progress;       /* {"chapters": {"01-threads-hello": {...}}} */
     struct style st;
     bool colour;
     bool session_ready;
@@ -110,109 +110,6 @@ static void on_signal(int sig)
     }
 }
 
-/* ---- the progress file ---- */
-
-static void progress_load(void)
-{
-    wb.progress_path = xasprintf("%s/.pcw-progress.json", wb.root);
-    json_error_t e;
-    wb.progress = json_load_file(wb.progress_path, 0, &e);
-    if (!wb.progress && access(wb.progress_path, F_OK) == 0)
-        fprintf(stderr, "workbook: %s is unreadable (%s); starting a new one\n",
-                wb.progress_path, e.text);
-    if (!json_is_object(wb.progress)) {
-        json_decref(wb.progress);
-        wb.progress = json_object();
-    }
-    if (!json_is_object(json_object_get(wb.progress, "chapters")))
-        json_object_set_new(wb.progress, "chapters", json_object());
-}
-
-static void progress_save(void)
-{
-    json_object_set_new(wb.progress, "about",
-                        json_string("pcw workbook progress, kept by grader/workbook; not committed"));
-    char *tmp = xasprintf("%s.tmp.%d", wb.progress_path, (int)getpid());
-    if (json_dump_file(wb.progress, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
-        rename(tmp, wb.progress_path) != 0) {
-        fprintf(stderr, "workbook: writing %s: %s\n", wb.progress_path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-}
-
-/* The chapter's entry; created (empty) when asked to. */
-static json_t *entry(const struct chapter *c, bool create)
-{
-    json_t *all = json_object_get(wb.progress, "chapters");
-    json_t *e = json_object_get(all, c->dir);
-    if (!json_is_object(e) && create) {
-        e = json_object();
-        json_object_set_new(all, c->dir, e);
-    }
-    return json_is_object(e) ? e : NULL;
-}
-
-static bool flag(json_t *e, const char *key)
-{
-    return json_is_true(json_object_get(e, key));
-}
-
-static long long number(json_t *e, const char *key)
-{
-    json_t *v = json_object_get(e, key);
-    return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-static char *source_path(const struct chapter *c)
-{
-    return xasprintf("chapters/%s/%s.c", c->dir, c->program);
-}
-
-/* FNV-1a of the student's file: a chapter that passed is not graded again until it changes. */
-static char *source_hash(const struct chapter *c)
-{
-    char *path = source_path(c);
-    struct buf text = {0};
-    bool ok = read_file(path, &text, SOURCE_MAX_BYTES + 1);
-    free(path);
-    unsigned long long h = 1469598103934665603ULL;
-    for (size_t i = 0; ok && i < text.len; i++)
-        h = (h ^ (unsigned char)text.data[i]) * 1099511628211ULL;
-    buf_free(&text);
-    return ok ? xasprintf("%016llx", h) : xstrdup("missing");
-}
-
-enum state { NOT_STARTED, IN_PROGRESS, DONE, SKIPPED };
-
-static enum state state_of(const struct chapter *c)
-{
-    json_t *e = entry(c, false);
-    if (flag(e, "passed"))
-        return DONE;
-    if (flag(e, "skipped"))
-        return SKIPPED;
-    if (json_object_get(e, "graded_at") || number(e, "hints_shown") > 0)
-        return IN_PROGRESS;
-    return NOT_STARTED;
-}
-
-static void record(const struct chapter *c, const struct chapter_result *cr, bool fast,
-                   const char *hash)
-{
-    json_t *e = entry(c, true);
-    char when[32];
-    time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_object_set_new(e, "score", json_real(cr->score));
-    json_object_set_new(e, "max", json_integer(cr->max_score));
-    json_object_set_new(e, "passed", json_boolean(chapter_passed(cr)));
-    json_object_set_new(e, "full", json_boolean(!fast));
-    json_object_set_new(e, "graded_at", json_string(when));
-    json_object_set_new(e, "source_hash", json_string(hash));
-    progress_save();
-}
-
 /* ---- grading ---- */
 
 static void session_start(void)
@@ -254,7 +151,7 @@ static bool grade_chapter_now(const struct chapter *c, bool fast, struct report 
         free(hash);
         return false;
     }
-    record(c, &r->chapters[0], fast, hash);
+    progress_record(c, &r->chapters[0], fast, hash);
     free(hash);
     return true;
 }
@@ -287,7 +184,7 @@ static void progress_bar(void)
     int done = 0, total = (int)wb.table->count, points = 0, max = 0;
     for (size_t i = 0; i < wb.table->count; i++) {
         const struct chapter *c = &wb.table->chapters[i];
-        json_t *e = entry(c, false);
+        json_t *e = progress_entry(c, false);
         json_t *score = json_object_get(e, "score");
         done += state_of(c) == DONE;
         points += json_is_number(score) ? (int)(json_number_value(score) + 0.5) : 0;
@@ -491,7 +388,7 @@ static void hints_after_success(const struct chapter *c)
     int total = 0;
     while (c->hints[total])
         total++;
-    long long seen = number(entry(c, false), "hints_shown");
+    long long seen = progress_number(progress_entry(c, false), "hints_shown");
     if (seen < total)
         printf("        %d hint%s you have not opened may show another way: make hint CH=%02d\n",
                (int)(total - seen), total - seen == 1 ? "" : "s", c->number);
@@ -532,8 +429,8 @@ static int cmd_next(bool fast, bool recheck)
     int skipped = 0;
     for (size_t i = 0; i < wb.table->count; i++) {
         const struct chapter *c = &wb.table->chapters[i];
-        json_t *e = entry(c, false);
-        if (flag(e, "skipped") && !flag(e, "passed")) {
+        json_t *e = progress_entry(c, false);
+        if (progress_flag(e, "skipped") && !progress_flag(e, "passed")) {
             printf("  %sskip%s  %s (make unskip CH=%02d to come back)\n", s->skip, s->off, c->dir,
                    c->number);
             skipped++;
@@ -541,12 +438,12 @@ static int cmd_next(bool fast, bool recheck)
         }
         char *hash = source_hash(c);
         const char *was = json_string_value(json_object_get(e, "source_hash"));
-        bool cached = !recheck && flag(e, "passed") && was && strcmp(was, hash) == 0 &&
-                      (fast || flag(e, "full"));
+        bool cached = !recheck && progress_flag(e, "passed") && was && strcmp(was, hash) == 0 &&
+                      (fast || progress_flag(e, "full"));
         free(hash);
         if (cached) {
             printf("  %sdone%s  %-28s %3lld / %lld\n", s->pass, s->off, c->dir,
-                   (long long)json_number_value(json_object_get(e, "score")), number(e, "max"));
+                   (long long)json_number_value(json_object_get(e, "score")), progress_number(e, "max"));
             continue;
         }
         printf("  ....  %-28s checking%s\n", c->dir, fast ? " (fast checks only)" : "");
@@ -588,28 +485,28 @@ static int cmd_list(void)
     printf("%s #  chapter                  status       score    hints  title%s\n", s->bold, s->off);
     for (size_t i = 0; i < wb.table->count; i++) {
         const struct chapter *c = &wb.table->chapters[i];
-        json_t *e = entry(c, false);
+        json_t *e = progress_entry(c, false);
         enum state st = state_of(c);
         static const char *names[] = {"not started", "in progress", "done", "skipped"};
         const char *on = st == DONE ? s->pass : st == SKIPPED ? s->skip : st == IN_PROGRESS ? s->fail : "";
         char score[32];
         if (json_object_get(e, "graded_at"))
             snprintf(score, sizeof score, "%g/%lld", json_number_value(json_object_get(e, "score")),
-                     number(e, "max"));
+                     progress_number(e, "max"));
         else
             snprintf(score, sizeof score, "-/%d", c->max_points);
         int hints = 0;
         while (c->hints[hints])
             hints++;
         char seen[16];
-        snprintf(seen, sizeof seen, "%lld/%d", number(e, "hints_shown"), hints);
+        snprintf(seen, sizeof seen, "%lld/%d", progress_number(e, "hints_shown"), hints);
         const char *note = "";
         if (st == DONE) {
             char *hash = source_hash(c);
             const char *was = json_string_value(json_object_get(e, "source_hash"));
             if (!was || strcmp(was, hash) != 0)
                 note = "  (edited since)";
-            else if (!flag(e, "full"))
+            else if (!progress_flag(e, "full"))
                 note = "  (fast checks only)";
             free(hash);
         }
@@ -636,8 +533,8 @@ static int cmd_hint(const char *name, bool all)
         printf("%s has no hints\n", c->dir);
         return 0;
     }
-    json_t *e = entry(c, true);
-    long long shown = all ? total : number(e, "hints_shown") + 1;
+    json_t *e = progress_entry(c, true);
+    long long shown = all ? total : progress_number(e, "hints_shown") + 1;
     if (shown > total)
         shown = total;
     json_object_set_new(e, "hints_shown", json_integer(shown));
@@ -655,7 +552,7 @@ static int cmd_hint(const char *name, bool all)
 static int cmd_skip(const char *name, bool skip)
 {
     const struct chapter *c = chapter_arg(name);
-    json_t *e = entry(c, true);
+    json_t *e = progress_entry(c, true);
     json_object_set_new(e, "skipped", json_boolean(skip));
     progress_save();
     if (skip)
@@ -980,7 +877,7 @@ int main(int argc, char **argv)
     wb.st = (struct style){"", "", "", "", "", ""};
     if (wb.colour)
         wb.st = (struct style){"\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"};
-    progress_load();
+    progress_load(wb.root);
     struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: poll must wake */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -1002,8 +899,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     set_fatal_hook(NULL);
     session_end();
-    json_decref(wb.progress);
+    progress_free();
     table_free(wb.table);
-    free(wb.progress_path), free(wb.table_path), free(wb.root);
+    free(wb.table_path), free(wb.root);
     return status;
 }
