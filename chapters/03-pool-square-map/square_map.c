@@ -5,6 +5,8 @@
  * sends a chunk to whichever worker has just returned its previous one. All workers
  * send results back on one shared result pipe, in messages of at most PIPE_BUF bytes,
  * each tagged with the input position of its first square. */
+#include <ctype.h>
+
 #include "pcw.h"
 
 #define MAX_WORKERS 256
@@ -84,12 +86,19 @@ static int64_t *read_stdin(size_t *n)
 
     size_t count = 0, room = 1024;
     int64_t *nums = Malloc(room * sizeof *nums);
-    char *save;
-    for (char *tok = strtok_r(text, " \t\n\r\v\f", &save); tok;
-         tok = strtok_r(NULL, " \t\n\r\v\f", &save)) {
+    for (char *p = text;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            break;
+        char *word = p;
+        while (*p != '\0' && !isspace((unsigned char)*p))
+            p++;
+        if (*p != '\0')
+            *p++ = '\0';
         if (count == room)
             nums = Realloc(nums, (room *= 2) * sizeof *nums);
-        nums[count++] = parse_number(tok);
+        nums[count++] = parse_number(word);
     }
     free(text);
     *n = count;
@@ -134,6 +143,30 @@ static void map_squares(const struct job *job, int64_t *squares)
     (void)job, (void)squares;
 }
 
+/* Python's list syntax, formatted by hand into one buffer: a printf per number would
+ * cost more than the whole pool does. Squares are never negative. */
+static void print_list(const int64_t *squares, size_t n)
+{
+    char *text = Malloc(n * 22 + 3), *p = text;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        char digits[20];
+        int k = 0;
+        uint64_t x = (uint64_t)squares[i];
+        do
+            digits[k++] = (char)('0' + x % 10);
+        while ((x /= 10) != 0);
+        if (i > 0)
+            *p++ = ',', *p++ = ' ';
+        while (k > 0)
+            *p++ = digits[--k];
+    }
+    *p++ = ']';
+    *p++ = '\n';
+    Write_all(STDOUT_FILENO, text, (size_t)(p - text));
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     pcw_init(argv[0], "[-w WORKERS] [-c CHUNK] [-r ROUNDS] [-v] [N...]");
@@ -170,10 +203,7 @@ int main(int argc, char **argv)
     int64_t *squares = Calloc(job.n, sizeof *squares);
     map_squares(&job, squares);
 
-    putchar('[');
-    for (size_t i = 0; i < job.n; i++)
-        printf(i ? ", %lld" : "%lld", (long long)squares[i]);
-    printf("]\n");
+    print_list(squares, job.n);
     free(squares);
     free(nums);
     return 0;
