@@ -61,6 +61,15 @@ static int64_t square_item(int64_t x, long long rounds, int verbose)
 
 static int64_t parse_number(const char *text)
 {
+    /* The common case, a short plain number, without strtoll's generality. */
+    const char *d = text + (*text == '-');
+    int64_t value = 0;
+    int digits = 0;
+    while (*d >= '0' && *d <= '9' && digits < 11)
+        value = value * 10 + (*d++ - '0'), digits++;
+    if (*d == '\0' && digits > 0 && digits < 11 && value <= MAX_ABS)
+        return *text == '-' ? -value : value;
+
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
