@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "util.h"
 #include "tests.h"
 
 static struct limits quick = {.wall_s = 2, .cpu_s = 5, .mem_mb = 512, .procs = 64,
@@ -83,25 +84,43 @@ START_TEST(an_output_flood_is_cut_and_killed)
 }
 END_TEST
 
+/* Whether a process whose command line holds text is still alive. */
+static bool running(const char *text)
+{
+    char *cmd = xasprintf("pgrep -f '%s' > /dev/null", text);
+    int rc = system(cmd);
+    free(cmd);
+    return rc == 0;
+}
+
 START_TEST(processes_left_behind_are_counted_and_killed)
 {
+    /* A duration of its own, so no other sleep on the machine can be mistaken for ours. */
+    char script[128], mark[64];
+    snprintf(mark, sizeof mark, "sleep 100[.]%d", (int)getpid());
+    snprintf(script, sizeof script, "sleep 100.%d & sleep 100.%d & exit 0", (int)getpid(),
+             (int)getpid());
     struct run_result r;
-    run_sh("sleep 100 & sleep 100 & exit 0", &r);
+    run_sh(script, &r);
     ck_assert(r.exited);
     ck_assert_int_eq(r.strays, 2);
     ck_assert(r.wall_s < 1.5);
     run_result_free(&r);
-    ck_assert_int_eq(system("pgrep -f 'sleep 10[0]' >/dev/null"), 256);
+    ck_assert_msg(!running(mark), "a process the run left behind is still alive");
 }
 END_TEST
 
 START_TEST(a_setsid_escape_is_still_killed)
 {
+    char script[128], mark[64];
+    snprintf(mark, sizeof mark, "sleep 101[.]%d", (int)getpid());
+    snprintf(script, sizeof script, "setsid sh -c 'sleep 101.%d' & sleep 0.2; exit 0",
+             (int)getpid());
     struct run_result r;
-    run_sh("setsid sh -c 'sleep 101' & sleep 0.2; exit 0", &r);
+    run_sh(script, &r);
     ck_assert_int_ge(r.strays, 1);
     run_result_free(&r);
-    ck_assert_int_eq(system("pgrep -f 'sleep 10[1]' >/dev/null"), 256);
+    ck_assert_msg(!running(mark), "the escaped process is still alive");
 }
 END_TEST
 
