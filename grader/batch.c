@@ -418,6 +418,8 @@ int run_batch(struct session *s, const struct batch_options *b)
     struct student *list = list_students(b, &n);
     if (b->json_dir && mkdir(b->json_dir, 0755) < 0 && errno != EEXIST)
         fatal("mkdir %s: %s", b->json_dir, strerror(errno));
+    s->reference_builds = s->temp_root;
+    build_references(s);
     measure_reference(s, b);
     if (b->json_dir) {
         char *path = xasprintf("%s/reference-numbers.json", b->json_dir);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "grading.h"
 
@@ -54,17 +55,45 @@ static bool requirements_met(const struct chapter_result *cr, size_t upto, const
     return true;
 }
 
+/* The reference's folder for this run; built on first use, then reused. */
 static void build_reference(struct session *s, const struct chapter *c, struct build *ref,
                             char **ref_dir, char **ref_source)
 {
-    *ref_dir = xasprintf("%s/reference-%s", s->temp_root, c->dir);
+    *ref_dir = xasprintf("%s/reference-%s", s->reference_builds ? s->reference_builds : s->temp_root,
+                         c->dir);
     *ref_source = xasprintf("%s/%s/%s.c", s->reference_dir, c->dir, c->program);
+    char *binary = xasprintf("%s/%s", *ref_dir, c->program);
+    if (access(binary, X_OK) == 0) {
+        *ref = (struct build){.ok = true, .binary = binary, .diagnostics = xstrdup("")};
+        return;
+    }
+    free(binary);
     if (mkdir(*ref_dir, 0711) < 0 && errno != EEXIST)
         fatal("mkdir %s: %s", *ref_dir, strerror(errno));
     build_program(c, *ref_source, *ref_dir, BUILD_PLAIN, ref);
     if (!ref->ok)
         fatal("the reference for %s does not build (%s): %s\n%s", c->dir, *ref_source,
               ref->problem, ref->diagnostics ? ref->diagnostics : "");
+}
+
+void build_references(struct session *s)
+{
+    for (size_t i = 0; i < s->chapter_count; i++) {
+        const struct chapter *c = s->chapters[i];
+        struct build plain, tsan = {0};
+        char *dir, *source;
+        build_reference(s, c, &plain, &dir, &source);
+        bool wants_tsan = false;
+        for (size_t j = 0; j < c->test_count; j++) {
+            const char *tool = json_string_value(json_object_get(c->tests[j].params, "tool"));
+            wants_tsan |= tool && strcmp(tool, "tsan") == 0;
+        }
+        if (wants_tsan && s->options.race)
+            build_program(c, source, dir, BUILD_TSAN, &tsan);
+        build_free(&plain);
+        build_free(&tsan);
+        free(dir), free(source);
+    }
 }
 
 static void grade_chapter(struct session *s, const char *submission, const struct chapter *c,
@@ -130,7 +159,6 @@ static void grade_chapter(struct session *s, const char *submission, const struc
     build_free(&g.tsan);
     build_free(&g.reference_tsan);
     remove_tree(work);
-    remove_tree(ref_dir);
     free(work), free(run_dir), free(ref_dir), free(ref_source);
 }
 
