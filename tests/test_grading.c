@@ -1,6 +1,7 @@
 /* The grader end to end, as instructors and students run it. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "table.h"
 #include "tests.h"
@@ -96,6 +97,27 @@ START_TEST(the_readme_lists_every_chapter_of_the_table)
 }
 END_TEST
 
+START_TEST(stale_reference_numbers_never_fail_a_correct_program)
+{
+    /* Numbers from a batch's start that the machine can no longer reach: the solution must
+     * be timed again beside the reference, not failed (PASS, or SKIP on a busy machine). */
+    char path[] = "/tmp/pcw-numbers-XXXXXX";
+    int fd = mkstemp(path);
+    const char *numbers = "{\"03-pool-square-map/speedup\": {\"slow_s\": 10.0, \"fast_s\": 1.0, \"runs\": 5}}";
+    ck_assert_int_eq(write(fd, numbers, strlen(numbers)), (ssize_t)strlen(numbers));
+    close(fd);
+    const char *args[] = {"--no-race", "-c", "3", "--reference-numbers", path, "solutions", NULL};
+    int status;
+    json_t *r = run_grader(args, &status, NULL);
+    const char *output = NULL;
+    const char *verdict = verdict_of(r, "03-pool-square-map", "speedup", NULL, &output);
+    ck_assert_msg(verdict && strcmp(verdict, "FAIL") != 0, "speedup: %s", output ? output : "?");
+    ck_assert_ptr_nonnull(strstr(output, "timed again"));
+    json_decref(r);
+    unlink(path);
+}
+END_TEST
+
 Suite *grading_suite(void)
 {
     Suite *s = suite_create("grading");
@@ -107,6 +129,7 @@ Suite *grading_suite(void)
     tcase_add_test(tc, bad_usage_exits_2);
     tcase_add_test(tc, a_seed_replays_the_same_inputs);
     tcase_add_test(tc, the_readme_lists_every_chapter_of_the_table);
+    tcase_add_test(tc, stale_reference_numbers_never_fail_a_correct_program);
     suite_add_tcase(s, tc);
     return s;
 }
